@@ -1,0 +1,193 @@
+"""The shared base of the neural families: data standardisation, device handling, NumPy at the boundary.
+
+A family subclasses `NeuralModel` and provides:
+    Config             a dataclass subclassing `NeuralConfig` (every field a default and a comment)
+    _build(dim)        create its networks for flattened data of `dim` features
+    loss(x)            dict of scalar tensors for a batch x (B, dim) in model space; "loss" is what is minimised
+    _sample(n, g)      (n, dim) samples in model space, using torch.Generator g
+    _log_prob(x)       (B,) log density in model space (only where the family has one)
+and may override `train_step` (e.g. the GAN's two-player step) and `make_optimizers`.
+
+Model space: 2-D points are standardised per coordinate, z = (x - shift) / scale; images (values in [0, 1])
+map to [-1, 1]. Densities are converted back to data space with the change of variables,
+log p(x) = log p(z) - sum(log scale), so that every family's log_prob is in nats per unit of the data.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from gdl.models.base import GenerativeModel
+
+
+@dataclass
+class NeuralConfig:
+    lr: float = 1e-3  # Adam learning rate
+    batch_size: int = 256  # observations per training step
+
+
+class NeuralModel(GenerativeModel, nn.Module):
+    """Base for the six neural families (and the plain autoencoder)."""
+
+    Config = NeuralConfig
+    dequantize = False  # likelihood-trained families add uniform noise to discrete image pixels
+
+    def __init__(self, **overrides):
+        nn.Module.__init__(self)
+        GenerativeModel.__init__(self, **overrides)
+        self.data_shape_: tuple[int, ...] | None = None
+        self.history_ = None
+
+    # ---- building -------------------------------------------------------------------------------------
+    @property
+    def is_image(self) -> bool:
+        return self.data_shape_ is not None and len(self.data_shape_) >= 2
+
+    @property
+    def dim(self) -> int:
+        return int(np.prod(self.data_shape_))
+
+    @property
+    def device_(self) -> torch.device:
+        for tensor in self.parameters():
+            return tensor.device
+        return torch.device("cpu")
+
+    def build(self, data_shape: tuple[int, ...]) -> "NeuralModel":
+        """Create the networks for observations of `data_shape` ((2,) for points, (H, W) for images)."""
+        self.data_shape_ = tuple(int(s) for s in data_shape)
+        self.register_buffer("shift", torch.zeros(self.dim))
+        self.register_buffer("scale", torch.ones(self.dim))
+        self._build(self.dim)
+        return self
+
+    def _build(self, dim: int) -> None:
+        raise NotImplementedError
+
+    def set_data_scale(self, X: np.ndarray) -> None:
+        """Fit the standardisation to training data X (n, *data_shape)."""
+        flat = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+        if self.is_image:
+            shift, scale = np.full(self.dim, 0.5), np.full(self.dim, 0.5)
+        else:
+            shift, scale = flat.mean(axis=0), np.maximum(flat.std(axis=0), 1e-6)
+        self.shift.copy_(torch.as_tensor(shift, dtype=torch.float32))
+        self.scale.copy_(torch.as_tensor(scale, dtype=torch.float32))
+
+    # ---- NumPy boundary -------------------------------------------------------------------------------
+    def to_model_space(self, X: np.ndarray) -> torch.Tensor:
+        """Data (n, *data_shape) -> model-space tensor (n, dim) on the model's device."""
+        x = torch.as_tensor(np.asarray(X, dtype=np.float32).reshape(len(X), -1), device=self.device_)
+        return (x - self.shift) / self.scale
+
+    def from_model_space(self, z: torch.Tensor) -> np.ndarray:
+        """Model-space tensor (n, dim) -> data (n, *data_shape) as float32 NumPy."""
+        x = z * self.scale + self.shift
+        return x.detach().cpu().numpy().reshape(len(z), *self.data_shape_).astype(np.float32)
+
+    def log_det_scale(self) -> torch.Tensor:
+        """sum(log scale): subtract it from a model-space log density to get nats per data unit."""
+        return torch.log(self.scale).sum()
+
+    def generator(self, seed: int | None) -> torch.Generator:
+        g = torch.Generator(device=self.device_)
+        g.manual_seed(int(seed) if seed is not None else int(torch.seed() % 2**63))
+        return g
+
+    # ---- the public API -------------------------------------------------------------------------------
+    def fit(self, X, steps: int | None = None, seconds: float | None = None, callback=None, cancel=None,
+            device: str = "auto", seed: int = 0, **train_kwargs):
+        """Train on X (n, *data_shape) for a step or seconds budget (default 2,000 steps). Returns self;
+        the run's record (losses, steps, seconds, status, message) is in `self.history_`."""
+        from gdl.train import train
+
+        X = np.asarray(X, dtype=np.float32)
+        if len(X) < 2 or not np.isfinite(X).all():
+            raise ValueError("training data must hold at least two finite observations")
+        if self.data_shape_ is None:
+            torch.manual_seed(seed)
+            self.build(X.shape[1:])
+        elif tuple(X.shape[1:]) != self.data_shape_:
+            raise ValueError(f"this model was built for data of shape {self.data_shape_}, got {X.shape[1:]}")
+        self.set_data_scale(X)
+        if steps is None and seconds is None:
+            steps = 2000
+        self.history_ = train(self, X, steps=steps, seconds=seconds, callback=callback, cancel=cancel,
+                              device=device, seed=seed, **train_kwargs)
+        return self
+
+    @torch.no_grad()
+    def sample(self, n, seed=None):
+        self.eval()
+        return self.from_model_space(self._sample(int(n), self.generator(seed)))
+
+    @torch.no_grad()
+    def log_prob(self, X):
+        if self.log_prob_kind == "none":
+            raise NotImplementedError(f"{self.name} defines no density")
+        self.eval()
+        out = self._log_prob(self.to_model_space(X)) - self.log_det_scale()
+        return out.double().cpu().numpy()
+
+    # ---- checkpoints -------------------------------------------------------------------------------------
+    def export_state(self):
+        return {k: v.detach().cpu() for k, v in self.state_dict().items()}
+
+    def import_state(self, state, data_shape=None):
+        if self.data_shape_ is None:
+            self.build(tuple(data_shape))
+        self.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
+        self.eval()
+        return self
+
+    # ---- training hooks (used by gdl.train) ------------------------------------------------------------
+    def make_optimizers(self) -> list[torch.optim.Optimizer]:
+        return [torch.optim.Adam(self.parameters(), lr=self.config.lr)]
+
+    def prepare_batch(self, x: torch.Tensor) -> torch.Tensor:
+        """A training batch in model space; likelihood families dequantise discrete pixels."""
+        if self.dequantize and self.is_image:
+            x = x + (torch.rand_like(x) - 0.5) * (2.0 / 16.0)  # one grey level of the 8x8 digits, in [-1, 1] units
+        return x
+
+    def train_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer]) -> dict[str, float]:
+        """One optimisation step on batch x; returns the losses as floats."""
+        (opt,) = optimizers
+        losses = self.loss(x)
+        opt.zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        opt.step()
+        return {k: float(v.detach()) for k, v in losses.items()}
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def _sample(self, n: int, g: torch.Generator) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError(f"{self.name} defines no density")
+
+
+def mlp(sizes: list[int], activation=nn.SiLU, final_activation=None) -> nn.Sequential:
+    """A plain multilayer perceptron: Linear layers of the given sizes with `activation` between them."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+    if final_activation is not None:
+        layers.append(final_activation())
+    return nn.Sequential(*layers)
+
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+def standard_normal_log_prob(z: torch.Tensor) -> torch.Tensor:
+    """log N(z | 0, I) summed over features: (B, d) -> (B,)."""
+    return -0.5 * (z.pow(2) + LOG_2PI).sum(dim=1)
