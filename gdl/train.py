@@ -75,7 +75,7 @@ def _finite(model: torch.nn.Module) -> bool:
     return all(torch.isfinite(p).all() for p in model.parameters())
 
 
-def train(model, X: np.ndarray, *, steps: int | None = None, seconds: float | None = None,
+def train(model, X: np.ndarray, *, labels: np.ndarray | None = None, steps: int | None = None, seconds: float | None = None,
           batch_size: int | None = None, callback: Callable[[Progress], None] | None = None,
           cancel: threading.Event | Callable[[], bool] | None = None, device: str = "auto", seed: int = 0,
           log_every: int = 10) -> TrainResult:
@@ -88,6 +88,7 @@ def train(model, X: np.ndarray, *, steps: int | None = None, seconds: float | No
         cancel: a threading.Event or a function; when it turns true, training stops after the current step.
         device: "auto" (cuda, then mps, then cpu) or a device name.
         seed: seeds Python, NumPy and torch together.
+        labels: optional integer labels (n,), passed to `model.train_step(batch, optimizers, y=...)`.
     Returns:
         A `TrainResult`; the model is left in eval mode on `device` with the last good weights.
     """
@@ -97,6 +98,7 @@ def train(model, X: np.ndarray, *, steps: int | None = None, seconds: float | No
     dev = resolve(device)
     model.to(dev)
     data = model.to_model_space(X)  # (n, dim)
+    targets = None if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.long, device=dev)
     n = len(data)
     batch_size = min(batch_size or model.config.batch_size, n)
     optimizers = model.make_optimizers()
@@ -117,7 +119,10 @@ def train(model, X: np.ndarray, *, steps: int | None = None, seconds: float | No
             break
         idx = torch.randint(n, (batch_size,), generator=g, device=dev)
         batch = model.prepare_batch(data[idx])
-        losses = model.train_step(batch, optimizers)
+        if targets is None:
+            losses = model.train_step(batch, optimizers)
+        else:
+            losses = model.train_step(batch, optimizers, y=targets[idx])
         step += 1
         if not all(math.isfinite(v) for v in losses.values()) or not _finite(model):
             model.load_state_dict(good)

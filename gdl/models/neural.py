@@ -99,10 +99,11 @@ class NeuralModel(GenerativeModel, nn.Module):
         return g
 
     # ---- the public API -------------------------------------------------------------------------------
-    def fit(self, X, steps: int | None = None, seconds: float | None = None, callback=None, cancel=None,
+    def fit(self, X, y=None, steps: int | None = None, seconds: float | None = None, callback=None, cancel=None,
             device: str = "auto", seed: int = 0, **train_kwargs):
         """Train on X (n, *data_shape) for a step or seconds budget (default 2,000 steps). Returns self;
-        the run's record (losses, steps, seconds, status, message) is in `self.history_`."""
+        the run's record (losses, steps, seconds, status, message) is in `self.history_`.
+        y: optional integer labels (n,) for class-conditional families; batches then reach `loss(x, y)`."""
         from gdl.train import train
 
         X = np.asarray(X, dtype=np.float32)
@@ -116,7 +117,7 @@ class NeuralModel(GenerativeModel, nn.Module):
         self.set_data_scale(X)
         if steps is None and seconds is None:
             steps = 2000
-        self.history_ = train(self, X, steps=steps, seconds=seconds, callback=callback, cancel=cancel,
+        self.history_ = train(self, X, labels=y, steps=steps, seconds=seconds, callback=callback, cancel=cancel,
                               device=device, seed=seed, **train_kwargs)
         return self
 
@@ -154,10 +155,11 @@ class NeuralModel(GenerativeModel, nn.Module):
             x = x + (torch.rand_like(x) - 0.5) * (2.0 / 16.0)  # one grey level of the 8x8 digits, in [-1, 1] units
         return x
 
-    def train_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer]) -> dict[str, float]:
-        """One optimisation step on batch x; returns the losses as floats."""
+    def train_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer],
+                   y: torch.Tensor | None = None) -> dict[str, float]:
+        """One optimisation step on batch x (and labels y, when the data has them); returns the losses."""
         (opt,) = optimizers
-        losses = self.loss(x)
+        losses = self.loss(x) if y is None else self.loss(x, y)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
         opt.step()
