@@ -107,3 +107,22 @@ def validate_lat_lon(lat: float, lon: float) -> str | None:
     if not -180 <= lon <= 180:
         return f"Longitude must lie between -180 and 180 degrees (you typed {lon:g})."
     return None
+
+
+def parse_lat_lon(text: str) -> tuple[float, float]:
+    """Parse a point typed in the book's order, "latitude, longitude" (e.g. "40.7306, -73.9352").
+
+    Raises ValueError with a message meant for the user when the text is not two numbers on the map.
+    """
+    text = str(text)[:200].strip()
+    parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
+    if len(parts) != 2:
+        raise ValueError("Type two numbers separated by a comma: latitude, longitude (e.g. 40.7306, -73.9352).")
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"“{text[:40]}” is not two numbers: type latitude, longitude (e.g. 40.7306, -73.9352).") from None
+    message = validate_lat_lon(lat, lon)
+    if message:
+        raise ValueError(message)
+    return lat, lon

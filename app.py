@@ -1,0 +1,12 @@
+"""gdl: the entry script only declares navigation; each page lives in pages/."""
+import streamlit as st
+
+st.set_page_config(page_title="gdl · generative deep learning lab", page_icon="🧪", layout="wide")
+
+PAGES = {
+    "": [st.Page("pages/home.py", title="Home", icon="🏠", default=True)],
+    "Lessons": [
+        st.Page("pages/world_map.py", title="World map: Hello World", icon="🌍", url_path="world_map"),
+    ],
+}
+st.navigation(PAGES).run()

@@ -1,0 +1,56 @@
+"""Cached, shared objects. Data, fitted models and figures that do not depend on the user are computed once per
+server (st.cache_resource / st.cache_data) and shared by every session, never copied per session."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from gdl import data, models, plots
+from gdl.data import world
+
+HELD_OUT_N = 20_000
+HELD_OUT_SEED = 1_000_003  # never one of the seeds a user picks for training data
+
+
+@st.cache_resource(show_spinner=False)
+def land_uri() -> str:
+    """The land mask as a PNG data URI, for every world map."""
+    land, _ = world.mask()
+    return plots.land_png(land)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def world_sample(n: int, seed: int) -> np.ndarray:
+    """n points from p_data (uniform over land), cached per (n, seed)."""
+    return data.load("world", n=n, seed=seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def world_held_out() -> np.ndarray:
+    """A fixed held-out set of 20,000 p_data points for every measurement in the app."""
+    return data.load("world", n=HELD_OUT_N, seed=HELD_OUT_SEED)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def fitted_classical(family: str, n: int, seed: int, config: tuple = ()):
+    """A classical family fitted to world_sample(n, seed); `config` is a tuple of (field, value) pairs."""
+    return models.create(family, **dict(config)).fit(world_sample(n, seed))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def classical_density_grid(family: str, n: int, seed: int, config: tuple = (), step: float = 2.0):
+    """log p_model over a lon/lat grid with `step`-degree cells: (xs, ys, log_density (len(ys), len(xs)))."""
+    model = fitted_classical(family, n, seed, config)
+    xs = np.arange(-180 + step / 2, 180, step)
+    ys = np.arange(-90 + step / 2, 90, step)
+    gx, gy = np.meshgrid(xs, ys)
+    log_density = model.log_prob(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gy.shape)
+    return xs, ys, log_density
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def classical_score(family: str, n: int, seed: int, config: tuple = ()) -> dict:
+    """The book's measurements of a fitted classical family against the shared held-out set."""
+    from gdl.metrics import score_world
+
+    return score_world(fitted_classical(family, n, seed, config), world_held_out()).as_dict()

@@ -1,0 +1,61 @@
+"""The home page: what generative modeling is, the map of the six families, and where to go."""
+import streamlit as st
+
+from gdl.ui.widgets import device_badge
+
+st.title("🧪 gdl: a lab for generative deep learning")
+device_badge()
+st.markdown(
+    """
+A **generative model** learns to produce new observations that look as if they came from the same source as the
+data it was trained on.
+
+- There is an unknown distribution, **p_data**, that produced the observations we have (photos, digits, points).
+- We fit a model, **p_model**, that mimics p_data as closely as it can.
+- Then we **sample** from p_model: each sample is a new observation that, if the model is good, could have come
+  from p_data.
+
+A **discriminative** model learns p(y | x): given an observation, it predicts a label ("is this painting a
+Van Gogh?"). A **generative** model learns p(x) itself (or p(x | y)), so it can *create* a new painting. Every
+lesson below lets you draw samples, fit a model, and see how far p_model is from p_data.
+"""
+)
+
+st.header("The six families")
+st.markdown(
+    "Every deep generative model must cope with the same problem: a density over high-dimensional data that is "
+    "easy to evaluate and easy to sample. The families differ in how they model that density."
+)
+st.graphviz_chart(
+    """
+digraph G {
+  rankdir=TB; node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=13, fillcolor="#f1f5f9"];
+  root [label="Generative models", fillcolor="#fed7aa"];
+  explicit [label="Explicit density\\nmodel p(x) directly"];
+  implicit [label="Implicit density\\nonly a way to sample"];
+  tractable [label="Tractable\\nexact p(x)"];
+  approximate [label="Approximate\\np(x) up to a bound or a constant"];
+  ar [label="Autoregressive", fillcolor="#fef9c3"]; flow [label="Normalizing flow", fillcolor="#fce7f3"];
+  vae [label="VAE", fillcolor="#ede9fe"]; ebm [label="Energy-based", fillcolor="#cffafe"];
+  diff [label="Diffusion", fillcolor="#dcfce7"]; gan [label="GAN", fillcolor="#fee2e2"];
+  root -> explicit; root -> implicit; explicit -> tractable; explicit -> approximate;
+  tractable -> ar; tractable -> flow; approximate -> vae; approximate -> ebm; approximate -> diff; implicit -> gan;
+}
+"""
+)
+st.markdown(
+    """
+| family | density | how it samples |
+| --- | --- | --- |
+| **Autoregressive** | exact: a product of one-feature conditionals, p(x) = Π p(xᵢ \\| x₍<ᵢ₎) | one feature at a time |
+| **Normalizing flow** | exact: an invertible map of a simple density, with the change of variables | one pass through the inverse |
+| **VAE** | a lower bound (the ELBO) through a latent variable z | decode z from the prior |
+| **Energy-based** | up to a constant: p(x) ∝ exp(−E(x)) | Langevin dynamics down the energy |
+| **Diffusion** | a lower bound, by learning to undo gradual noise | many small denoising steps |
+| **GAN** | none: a generator trained against a discriminator | one pass through the generator |
+"""
+)
+
+st.header("Lessons")
+st.page_link("pages/world_map.py", label="**World map (Hello World)**: p_data is uniform over the land; fit a "
+             "uniform box by maximum likelihood, watch it grow, explore the likelihood, judge models.", icon="🌍")

@@ -1,0 +1,327 @@
+"""Hello World: p_data is uniform over the land; fit p_model, watch the MLE box, explore the likelihood."""
+import numpy as np
+import streamlit as st
+
+from gdl import plots
+from gdl.data import world
+from gdl.models import DISPLAY_NAMES
+from gdl.models.box import box_area, box_log_likelihood, in_box, mle_box
+from gdl.ui import cache
+from gdl.ui.widgets import note, panel_guard
+
+P = "wm_"  # this page's session-state prefix
+N_MIN, N_MAX = 10, 20_000
+CLASSICAL_SETTINGS = {  # family -> (config field, label, min, max, default) for its one setting
+    "gmm": ("n_components", "mixture components", 1, 100, 20),
+    "kde": ("bandwidth", "kernel width h (degrees)", 0.2, 20.0, 2.0),
+    "histogram": ("bins", "bins per axis", 5, 200, 60),
+}
+
+st.title("🌍 Hello World: a generative model of the land")
+st.markdown(
+    "Somewhere there is a rule, **p_data**, that scatters points uniformly over the Earth's land. We never see "
+    "the rule, only the points it produces. A generative model **p_model** is our guess at that rule, learned "
+    "from the points, that we can sample new points from. Here p_data is known exactly (a land mask from the "
+    "GLOBE elevation data), so we can check every guess against the truth."
+)
+
+# ---- 1. draw from p_data ------------------------------------------------------------------------------
+st.header("1 · Draw samples from p_data")
+c1, c2 = st.columns(2)
+n = c1.number_input("How many points N", N_MIN, N_MAX, 1000, step=100, key=P + "n",
+                    help=f"Between {N_MIN:,} and {N_MAX:,}.")
+seed = c2.number_input("Seed", 0, 1_000_000, 0, step=1, key=P + "seed",
+                       help="The same seed draws the same points.")
+n, seed = int(n), int(seed)
+X = cache.world_sample(n, seed)
+land_uri = cache.land_uri()
+
+with panel_guard("The sample map"):
+    fig = plots.world_map(land_uri)
+    plots.add_points(fig, X, f"p_data: {n:,} samples", size=3 if n > 3000 else 5)
+    st.plotly_chart(fig, key=P + "data_map", config={"displayModeBar": False})
+    note(f"All {n:,} points fall on land (sand), none at sea (blue), and they spread evenly: the density of "
+         "p_data is the same everywhere on land, 1/A, where A is the land area.")
+    st.caption(f"A = {world.area():,.0f} square degrees of land, so p_data(x) = 1/A = {1 / world.area():.3g} "
+               f"per square degree on land and 0 at sea. Its entropy, log A = {world.entropy():.3f} nats, is the "
+               "lowest held-out negative log-likelihood any model can reach.")
+
+# ---- 2. fit p_model, sample from it, judge it -------------------------------------------------------------
+st.header("2 · Fit p_model and sample from it")
+c1, c2 = st.columns([1, 1])
+family = c1.selectbox("Model family", ["box", "gaussian", "gmm", "kde", "histogram"],
+                      format_func=DISPLAY_NAMES.get, key=P + "family")
+config: tuple = ()
+if family in CLASSICAL_SETTINGS:
+    field, label, lo, hi, default = CLASSICAL_SETTINGS[family]
+    value = c2.number_input(label, lo, hi, default, key=P + "setting_" + family)
+    config = ((field, value),)
+n_model = c1.number_input("Samples to draw from p_model", 100, 20_000, 2000, step=500, key=P + "n_model")
+show_data = c2.toggle("Show the training points", value=family == "box", key=P + "show_data")
+
+with panel_guard("Fitting p_model"):
+    with st.spinner(f"Fitting the {DISPLAY_NAMES[family].lower()}…"):
+        model = cache.fitted_classical(family, n, seed, config)
+    fig = plots.world_map(land_uri)
+    if family == "box":
+        plots.add_box(fig, model.theta_, "p_model: the MLE box")
+    else:
+        xs, ys, log_density = cache.classical_density_grid(family, n, seed, config)
+        plots.add_density(fig, xs, ys, log_density, "log p_model")
+    if show_data:
+        plots.add_points(fig, X, "training points", size=3, opacity=0.5)
+    plots.add_points(fig, model.sample(int(n_model), seed=seed + 1), "samples from p_model",
+                     color=plots.MODEL_COLOR, size=3, opacity=0.6)
+    st.plotly_chart(fig, key=P + "model_map", config={"displayModeBar": False})
+    if family == "box":
+        note("The box is the smallest rectangle that holds every training point: that is its maximum-likelihood "
+             "estimate. Sampling from it is easy (pick two uniform numbers), but most samples land in the sea.")
+    else:
+        note("The heat map is log p_model over the map (darker = more likely). Orange dots are new points sampled "
+             "from p_model: where they fall in the sea, the model puts mass where p_data has none.")
+
+st.subheader("Judge the model")
+st.markdown(
+    "The book judges a generative model by **accuracy** (do its samples look like p_data's? here: do they land "
+    "on land), **coverage** (does it produce all of p_data, not one continent?) and, where it has a density, the "
+    "**held-out negative log-likelihood** on 20,000 fresh points from p_data, whose floor is the entropy log A."
+)
+with panel_guard("The measurements"):
+    with st.spinner("Measuring on 20,000 held-out points…"):
+        score = cache.classical_score(family, n, seed, config)
+    c = st.columns(4)
+    c[0].metric("Accuracy (samples on land)", f"{score['precision']:.1%}")
+    c[1].metric("Coverage (held-out within 2°)", f"{score['coverage']:.1%}")
+    nll = score["nll"]
+    c[2].metric("Held-out NLL (nats)", "+∞" if nll == float("inf") else f"{nll:.3f}")
+    c[3].metric("Gap to the floor (nats)", "+∞" if nll == float("inf") else f"{score['gap']:.3f}",
+                help=f"NLL minus the entropy floor log A = {world.entropy():.3f}")
+    if score["outside"]:
+        st.warning(
+            f"**{score['outside']:,} of {cache.HELD_OUT_N:,} held-out points** get p_model(x) = 0, so their "
+            "log-likelihood is −∞ and the average NLL is +∞. The model gives zero probability to places where real "
+            "land lies. This is overfitting: the maximum-likelihood box hugs the training points so tightly that "
+            "new points from p_data fall outside it." if family == "box" else
+            f"**{score['outside']:,} held-out points** fall where the model has zero density (log p = −∞): "
+            "it has overfitted to the training points."
+        )
+    else:
+        note("Every held-out point has positive probability, so the NLL is finite. Compare families: a lower NLL "
+             "and more samples on land mean p_model is closer to p_data.")
+    if st.toggle("Compare all five classical families", key=P + "compare_all"):
+        rows = []
+        with st.spinner("Fitting and measuring each family…"):
+            for name in ("box", "gaussian", "gmm", "kde", "histogram"):
+                cfg = ((CLASSICAL_SETTINGS[name][0], CLASSICAL_SETTINGS[name][4]),) if name in CLASSICAL_SETTINGS else ()
+                s = cache.classical_score(name, n, seed, cfg)
+                rows.append({"family": DISPLAY_NAMES[name], "accuracy": s["precision"], "coverage": s["coverage"],
+                             "held-out NLL": s["nll"], "gap to floor": s["gap"]})
+        st.dataframe(rows, hide_index=True, column_config={
+            "accuracy": st.column_config.NumberColumn(format="percent"),
+            "coverage": st.column_config.NumberColumn(format="percent"),
+            "held-out NLL": st.column_config.NumberColumn(format="%.3f"),
+            "gap to floor": st.column_config.NumberColumn(format="%.3f")})
+        st.caption("NLL of ∞ (shown as blank or inf) means some held-out point got probability zero.")
+
+
+# ---- 3. watch the MLE box grow ---------------------------------------------------------------------------
+st.header("3 · Watch the MLE box grow as points arrive")
+st.markdown("Points arrive one at a time. After each, the maximum-likelihood box is the smallest rectangle "
+            "holding all the points so far.")
+
+GROW = P + "grow_n"
+PLAYING = P + "playing"
+st.session_state.setdefault(GROW, 2)
+st.session_state.setdefault(PLAYING, False)
+
+
+def _grow_steps(delta: int) -> None:
+    st.session_state[GROW] = int(np.clip(st.session_state[GROW] + delta, 1, n))
+
+
+def _toggle_play() -> None:
+    st.session_state[PLAYING] = not st.session_state[PLAYING]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _growth_curves(n: int, seed: int):
+    """Area and log-likelihood of the MLE box of the first k points, for every k: cumulative min and max."""
+    points = cache.world_sample(n, seed).astype(np.float64)
+    low = np.minimum.accumulate(points, axis=0)
+    high = np.maximum.accumulate(points, axis=0)
+    area = np.prod(high - low, axis=1)
+    k = np.arange(1, n + 1)
+    with np.errstate(divide="ignore"):
+        loglik = -k * np.log(area)
+    return np.concatenate([low, high], axis=1), area, loglik
+
+
+def _grow_view() -> None:
+    if st.session_state[PLAYING]:
+        _grow_steps(1)
+        if st.session_state[GROW] >= n:
+            st.session_state[PLAYING] = False
+    k = min(int(st.session_state[GROW]), n)
+    thetas, areas, logliks = _growth_curves(n, seed)
+    b = st.columns([1, 1, 1, 1, 3])
+    b[0].button("⏸ Pause" if st.session_state[PLAYING] else "▶ Play", on_click=_toggle_play, key=P + "play",
+                use_container_width=True)
+    b[1].button("Step +1", on_click=_grow_steps, args=(1,), key=P + "step", use_container_width=True)
+    b[2].button("Step −1", on_click=_grow_steps, args=(-1,), key=P + "back", use_container_width=True)
+    b[3].button("Reset", on_click=_grow_steps, args=(-n,), key=P + "reset", use_container_width=True)
+    b[4].markdown(f"**n = {k:,}** of {n:,} points · box area **{areas[k - 1]:,.0f}** deg²")
+    left, right = st.columns([3, 2])
+    fig = plots.world_map(land_uri, height=380)
+    plots.add_points(fig, X[:k - 1], "earlier points", size=5) if k > 1 else None
+    plots.add_points(fig, X[k - 1:k], "newest point", color=plots.BAD_COLOR, size=11, opacity=1)
+    plots.add_box(fig, thetas[k - 1], "MLE box")
+    left.plotly_chart(fig, key=P + "grow_map", config={"displayModeBar": False})
+    shown = np.arange(1, k + 1)
+    stride = max(1, k // 1500)  # keep the curves light for large n
+    right.plotly_chart(plots.line_chart(shown[::stride], {"area": areas[:k:stride]}, "points n", "box area (deg²)",
+                                        height=185), key=P + "grow_area", config={"displayModeBar": False})
+    finite = np.where(np.isfinite(logliks[:k:stride]), logliks[:k:stride], np.nan)
+    right.plotly_chart(plots.line_chart(shown[::stride], {"log-likelihood": finite}, "points n",
+                                        "log L at the MLE", height=185),
+                       key=P + "grow_ll", config={"displayModeBar": False})
+    note("The box only ever grows, in jumps, whenever a point lands outside it; between jumps the area stays put "
+         "and each new point costs the same −log(area). The log-likelihood falls roughly linearly in n: more "
+         "data, more to explain." + (" With one point the box has zero area and an infinite likelihood: a "
+                                     "degenerate maximum." if k == 1 else ""))
+
+
+st.fragment(_grow_view, run_every=0.4 if st.session_state[PLAYING] else None)()
+
+
+# ---- 4. likelihood explorer --------------------------------------------------------------------------------
+st.header("4 · The likelihood explorer")
+st.markdown(
+    "p_model is a box with parameters **θ = (θ1, θ2, θ3, θ4)**: θ1 and θ2 are the longitude and latitude of its "
+    "bottom-left corner, θ3 and θ4 of its top-right corner. The likelihood of θ given the points is "
+    "**L(θ | X) = Π p_model(xᵢ | θ) = area(θ)^−n** if the box holds every point, and **0** (log-likelihood −∞) "
+    "as soon as one point falls outside."
+)
+THETA = [P + f"theta{i}" for i in range(1, 5)]
+mle = mle_box(X)
+
+
+def _snap_to(theta) -> None:
+    for key, value in zip(THETA, theta):
+        st.session_state[key] = float(value)
+
+
+def _outward(theta) -> np.ndarray:
+    """The MLE rounded outward to the sliders' 0.5-degree grid, so the default box holds every point."""
+    return np.array([np.floor(theta[0] * 2) / 2, np.floor(theta[1] * 2) / 2, np.ceil(theta[2] * 2) / 2,
+                     np.ceil(theta[3] * 2) / 2])
+
+
+if st.session_state.get(P + "theta_for") != (n, seed):  # new data: start the sliders at its MLE
+    st.session_state[P + "theta_for"] = (n, seed)
+    _snap_to(_outward(mle))
+
+
+def _explorer_view() -> None:
+    c = st.columns(4)
+    labels = ["θ1: west edge (longitude)", "θ2: south edge (latitude)", "θ3: east edge (longitude)",
+              "θ4: north edge (latitude)"]
+    limits = [(-180.0, 180.0), (-90.0, 90.0), (-180.0, 180.0), (-90.0, 90.0)]
+    theta = [c[i].slider(labels[i], *limits[i], step=0.5, key=THETA[i]) for i in range(4)]
+    st.button("Snap to the maximum-likelihood box", on_click=_snap_to, args=(_outward(mle),), key=P + "snap")
+    if theta[0] >= theta[2] or theta[1] >= theta[3]:
+        st.error("The west edge θ1 must lie left of the east edge θ3, and the south edge θ2 below the north edge "
+                 "θ4. Move a slider back.")
+        return
+    inside = in_box(X, theta[:2], theta[2:])
+    ll = box_log_likelihood(theta, X)
+    ll_mle = box_log_likelihood(mle, X)
+    m = st.columns(3)
+    m[0].metric("log L(θ | X)", "−∞" if ll == -np.inf else f"{ll:,.1f}",
+                delta=None if ll == -np.inf else f"{ll - ll_mle:,.1f} vs the MLE", delta_color="normal")
+    m[1].metric("Points outside the box", f"{int((~inside).sum()):,} of {n:,}")
+    m[2].metric("Box area (deg²)", f"{box_area(theta[:2], theta[2:]):,.0f}",
+                help=f"The MLE box's area is {box_area(mle[:2], mle[2:]):,.0f} deg².")
+    fig = plots.world_map(land_uri, height=400)
+    shown = X[inside][:: max(1, int(inside.sum()) // 3000)]
+    plots.add_points(fig, shown, "points inside", size=4, opacity=0.5)
+    if (~inside).any():
+        plots.add_points(fig, X[~inside], "points outside: likelihood 0", color=plots.BAD_COLOR, size=7, opacity=1)
+    plots.add_box(fig, mle, "the MLE box", color=plots.MLE_COLOR, dash="dash", fill=False)
+    plots.add_box(fig, theta, "your box θ")
+    st.plotly_chart(fig, key=P + "explorer_map", config={"displayModeBar": False})
+    # The profile of the likelihood along θ3, the others held: a function of the parameter, peaking at the MLE.
+    east = np.linspace(theta[0] + 0.5, 180, 240)
+    profile = [box_log_likelihood((theta[0], theta[1], e, theta[3]), X) for e in east]
+    profile = np.where(np.isfinite(profile), profile, np.nan)
+    fig2 = plots.line_chart(east, {"log L": profile}, "θ3 (east edge, longitude)", "log L(θ | X)", height=240,
+                            title="log L as θ3 moves, θ1, θ2, θ4 held where you put them")
+    fig2.add_vline(x=theta[2], line_color=plots.MODEL_COLOR, annotation_text="your θ3")
+    st.plotly_chart(fig2, key=P + "profile", config={"displayModeBar": False})
+    if ll == -np.inf:
+        st.warning("At least one point lies outside your box, where p_model is 0, so the likelihood of the whole "
+                   "sample is 0 and the log-likelihood is −∞, however good the box is elsewhere.")
+    note("Shrinking the box raises the likelihood (the same probability spread over less area) right up to the "
+         "moment it loses a point, where the likelihood drops to 0: the gaps in the curve above. The MLE sits on "
+         "that edge. L(θ | X) is a function of θ for fixed data, not a probability distribution over θ: it need "
+         "not sum to 1 over boxes, and a small box can have a likelihood far above 1.")
+
+
+st.fragment(_explorer_view)()
+
+
+# ---- 5. points A, B, C -------------------------------------------------------------------------------------
+st.header("5 · Is this point likely? Points A, B and C")
+st.markdown("Type a point as **latitude, longitude** (the book's order), or click the map to move the point "
+            "chosen below. A and B start at the book's two examples: New York, and the Pacific Ocean.")
+PTS = {"A": P + "pt_A", "B": P + "pt_B", "C": P + "pt_C"}
+st.session_state.setdefault(PTS["A"], f"{world.NEW_YORK[0]}, {world.NEW_YORK[1]}")
+st.session_state.setdefault(PTS["B"], f"{world.PACIFIC[0]}, {world.PACIFIC[1]}")
+st.session_state.setdefault(PTS["C"], "-25.0, 135.0")
+
+
+def _pick_from_click() -> None:
+    selection = st.session_state.get(P + "pick_map")
+    points = (selection or {}).get("selection", {}).get("points", [])
+    if points:
+        target = st.session_state.get(P + "pick_target", "C")
+        st.session_state[PTS[target]] = f"{points[0]['y']:.2f}, {points[0]['x']:.2f}"
+
+
+def _points_view() -> None:
+    c = st.columns(4)
+    parsed = {}
+    for i, (label, key) in enumerate(PTS.items()):
+        text = c[i].text_input(f"Point {label}: latitude, longitude", key=key, max_chars=60)
+        try:
+            parsed[label] = world.parse_lat_lon(text)
+        except ValueError as err:
+            c[i].error(str(err))
+    c[3].radio("A click on the map moves", list(PTS), index=2, key=P + "pick_target", horizontal=True)
+    box_model = cache.fitted_classical("box", n, seed)
+    fitted = cache.fitted_classical(family, n, seed, config)
+    rows = []
+    for label, (lat, lon) in parsed.items():
+        x = world.from_lat_lon(lat, lon)
+        on_land = bool(world.is_land(x)[0])
+        in_the_box = bool(in_box(x, box_model.low_, box_model.high_)[0])
+        row = {"point": label, "latitude": lat, "longitude": lon, "on land?": "yes" if on_land else "no",
+               "p_data(x)": f"{np.exp(world.log_prob(x)[0]):.3g}", "in the MLE box?": "yes" if in_the_box else "no",
+               "p_model(x), box": f"{np.exp(box_model.log_prob(x)[0]):.3g}"}
+        if family != "box":
+            row[f"p_model(x), {DISPLAY_NAMES[family].lower()}"] = f"{np.exp(fitted.log_prob(x)[0]):.3g}"
+        rows.append(row)
+    fig = plots.world_map(land_uri, height=400)
+    plots.add_box(fig, box_model.theta_, "the MLE box", fill=True)
+    if parsed:
+        plots.add_markers(fig, np.array([[lon, lat] for lat, lon in parsed.values()]), list(parsed))
+    plots.add_click_grid(fig)
+    st.plotly_chart(fig, key=P + "pick_map", on_select=_pick_from_click, selection_mode="points",
+                    config={"displayModeBar": False})
+    if rows:
+        st.dataframe(rows, hide_index=True)
+    note("p_data(x) is 1/A on land and exactly 0 at sea. p_model(x) under the box is 1/area inside the box, whatever "
+         "lies there, land or sea, and 0 outside: a point can be likely under the model and impossible under the "
+         "data (the ocean inside the box), or the reverse (land outside it).")
+
+
+st.fragment(_points_view)()

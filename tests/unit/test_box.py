@@ -1,0 +1,73 @@
+"""The uniform box: its maximum-likelihood estimate and likelihood have closed forms."""
+import numpy as np
+import pytest
+
+import gdl
+from gdl.models.box import box_log_likelihood, mle_box
+
+
+@pytest.fixture
+def X():
+    return gdl.data.load("world", n=500, seed=7)
+
+
+def test_mle_box_is_smallest_rectangle_containing_all_points(X):
+    m = gdl.models.create("box").fit(X)
+    np.testing.assert_allclose(m.theta_, [X[:, 0].min(), X[:, 1].min(), X[:, 0].max(), X[:, 1].max()])
+    np.testing.assert_allclose(mle_box(X), m.theta_)
+    # Any smaller box loses a point: shrinking any edge by a hair gives log-likelihood -inf.
+    for k, sign in zip(range(4), (1, 1, -1, -1)):
+        theta = m.theta_.astype(float).copy()
+        theta[k] += sign * 1e-3
+        assert box_log_likelihood(theta, X) == -np.inf
+
+
+def test_box_log_likelihood_is_minus_n_log_area_when_every_point_is_inside(X):
+    theta = np.array([-180.0, -90.0, 180.0, 90.0])
+    assert box_log_likelihood(theta, X) == pytest.approx(-len(X) * np.log(360 * 180))
+    m = gdl.models.create("box").fit(X)
+    area = np.prod(m.high_ - m.low_)
+    assert box_log_likelihood(m.theta_, X) == pytest.approx(-len(X) * np.log(area))
+    assert m.log_prob(X).sum() == pytest.approx(-len(X) * np.log(area))
+
+
+def test_box_that_misses_one_point_has_log_likelihood_minus_infinity(X):
+    theta = np.array([-180.0, -90.0, 180.0, 90.0])
+    X_out = np.vstack([X, [[0.0, 95.0]]])
+    assert box_log_likelihood(theta, X_out) == -np.inf
+
+
+def test_mle_box_beats_every_larger_box_that_holds_the_points(X):
+    mle = mle_box(X)
+    best = box_log_likelihood(mle, X)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        grow = rng.random(4) * 5
+        theta = mle + np.array([-grow[0], -grow[1], grow[2], grow[3]])
+        assert box_log_likelihood(theta, X) < best
+
+
+def test_inverted_box_has_log_likelihood_minus_infinity(X):
+    assert box_log_likelihood([10, 10, -10, 20], X) == -np.inf
+
+
+def test_box_samples_lie_inside_and_fill_it_uniformly(X):
+    m = gdl.models.create("box").fit(X)
+    S = m.sample(20_000, seed=1)
+    assert S.shape == (20_000, 2)
+    assert np.isfinite(m.log_prob(S)).all()
+    # Uniform: each coordinate's mean is the box's centre, its variance width^2 / 12.
+    centre, width = (m.low_ + m.high_) / 2, m.high_ - m.low_
+    np.testing.assert_allclose(S.mean(axis=0), centre, atol=0.02 * width.max())
+    np.testing.assert_allclose(S.var(axis=0), width**2 / 12, rtol=0.05)
+    np.testing.assert_array_equal(m.sample(10, seed=3), m.sample(10, seed=3))
+
+
+def test_held_out_points_outside_the_mle_box_get_minus_infinity():
+    train = gdl.data.load("world", n=20, seed=0)
+    test = gdl.data.load("world", n=5000, seed=1)
+    m = gdl.models.create("box").fit(train)
+    lp = m.log_prob(test)
+    outside = ~np.all((test >= m.low_) & (test <= m.high_), axis=1)
+    assert outside.any()
+    assert np.all(lp[outside] == -np.inf) and np.all(np.isfinite(lp[~outside]))
