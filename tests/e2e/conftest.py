@@ -1,0 +1,105 @@
+"""Real-browser tests: a Streamlit server on a free port, driven by Playwright in Debian's Chromium.
+
+They skip, with the reason, where no Chromium exists; under CI (CI=true) a missing Chromium is a failure.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests, but no chromium is on the PATH (apt-get install chromium)")
+        pytest.skip("no Chromium on this machine: apt-get install chromium to run the browser tests")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(chromium, tmp_path_factory):
+    """A running app; yields its base URL."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--server.address", "127.0.0.1"], cwd=ROOT, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail(f"the app did not start in 120 s; see {log}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser page; failures and screenshots go to test-results/<test name>/."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(90_000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def output_dir(request) -> Path:
+    out = ROOT / "test-results" / request.node.name.replace("[", "-").replace("]", "")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def wait_for_app(pg, timeout_ms: int = 90_000) -> None:
+    """Wait until Streamlit has finished running the script (no 'Running...' status, content painted)."""
+    pg.wait_for_selector("h1", timeout=timeout_ms)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",
+        timeout=timeout_ms)
+    pg.wait_for_timeout(500)
+
+
+def error_texts(pg) -> list[str]:
+    return [e.inner_text() for e in pg.query_selector_all("[data-testid='stException']")]
