@@ -50,9 +50,10 @@ def world_map(land_uri: str, title: str | None = None, height: int = 430) -> go.
 
 def add_points(fig: go.Figure, X: np.ndarray, name: str, color: str = DATA_COLOR, size: float = 4,
                opacity: float = 0.7, symbol: str = "circle") -> go.Figure:
-    """Scatter (longitude, latitude) rows of X onto a map (WebGL, fast for thousands of points)."""
+    """Scatter (longitude, latitude) rows of X onto a map (WebGL for thousands of points, SVG for a few)."""
     X = np.asarray(X)
-    fig.add_trace(go.Scattergl(x=X[:, 0], y=X[:, 1], mode="markers", name=name, hoverinfo="skip",
+    trace = go.Scattergl if len(X) > 1500 else go.Scatter
+    fig.add_trace(trace(x=X[:, 0], y=X[:, 1], mode="markers", name=name, hoverinfo="skip",
                                marker=dict(color=color, size=size, opacity=opacity, symbol=symbol)))
     return fig
 

@@ -202,7 +202,13 @@ st.markdown(
     "as soon as one point falls outside."
 )
 THETA = [P + f"theta{i}" for i in range(1, 5)]
-mle = mle_box(X)
+K = P + "explore_k"
+c1, _ = st.columns([1, 2])
+k_explore = int(c1.slider("Use the first k of your points", 2, min(n, 500), min(n, 25), key=K,
+                          help="Few points make a small box; the more points, the closer the box gets to the "
+                               "whole map."))
+X_explore = X[:k_explore]
+mle = mle_box(X_explore)
 
 
 def _snap_to(theta) -> None:
@@ -216,12 +222,13 @@ def _outward(theta) -> np.ndarray:
                      np.ceil(theta[3] * 2) / 2])
 
 
-if st.session_state.get(P + "theta_for") != (n, seed):  # new data: start the sliders at its MLE
-    st.session_state[P + "theta_for"] = (n, seed)
+if st.session_state.get(P + "theta_for") != (n, seed, k_explore):  # new data: start the sliders at its MLE
+    st.session_state[P + "theta_for"] = (n, seed, k_explore)
     _snap_to(_outward(mle))
 
 
 def _explorer_view() -> None:
+    X, n = X_explore, k_explore  # noqa: N806  (this section's data: the first k points)
     c = st.columns(4)
     labels = ["θ1: west edge (longitude)", "θ2: south edge (latitude)", "θ3: east edge (longitude)",
               "θ4: north edge (latitude)"]
@@ -241,27 +248,31 @@ def _explorer_view() -> None:
     m[1].metric("Points outside the box", f"{int((~inside).sum()):,} of {n:,}")
     m[2].metric("Box area (deg²)", f"{box_area(theta[:2], theta[2:]):,.0f}",
                 help=f"The MLE box's area is {box_area(mle[:2], mle[2:]):,.0f} deg².")
-    fig = plots.world_map(land_uri, height=400)
-    shown = X[inside][:: max(1, int(inside.sum()) // 3000)]
-    plots.add_points(fig, shown, "points inside", size=4, opacity=0.5)
+    left, right = st.columns([3, 2])
+    fig = plots.world_map(land_uri, height=380)
+    plots.add_points(fig, X[inside], "points inside", size=7, opacity=0.8)
     if (~inside).any():
-        plots.add_points(fig, X[~inside], "points outside: likelihood 0", color=plots.BAD_COLOR, size=7, opacity=1)
+        plots.add_points(fig, X[~inside], "points outside: likelihood 0", color=plots.BAD_COLOR, size=10, opacity=1)
     plots.add_box(fig, mle, "the MLE box", color=plots.MLE_COLOR, dash="dash", fill=False)
     plots.add_box(fig, theta, "your box θ")
-    st.plotly_chart(fig, key=P + "explorer_map", config={"displayModeBar": False})
+    left.plotly_chart(fig, key=P + "explorer_map", config={"displayModeBar": False})
     # The profile of the likelihood along θ3, the others held: a function of the parameter, peaking at the MLE.
-    east = np.linspace(theta[0] + 0.5, 180, 240)
-    profile = [box_log_likelihood((theta[0], theta[1], e, theta[3]), X) for e in east]
-    profile = np.where(np.isfinite(profile), profile, np.nan)
-    fig2 = plots.line_chart(east, {"log L": profile}, "θ3 (east edge, longitude)", "log L(θ | X)", height=240,
-                            title="log L as θ3 moves, θ1, θ2, θ4 held where you put them")
+    east = np.linspace(theta[0] + 0.5, 180, 300)
+    profile = np.array([box_log_likelihood((theta[0], theta[1], e, theta[3]), X) for e in east])
+    fig2 = plots.line_chart(east, {"log L": np.where(np.isfinite(profile), profile, np.nan)},
+                            "θ3 (east edge, longitude)", "log L(θ | X)", height=380,
+                            title="log L as θ3 moves, the rest held")
+    zero = east[~np.isfinite(profile)]
+    if zero.size:
+        fig2.add_vrect(x0=zero.min(), x1=zero.max(), fillcolor=plots.BAD_COLOR, opacity=0.12, line_width=0,
+                       annotation_text="L = 0 (log L = −∞)", annotation_position="top left")
     fig2.add_vline(x=theta[2], line_color=plots.MODEL_COLOR, annotation_text="your θ3")
-    st.plotly_chart(fig2, key=P + "profile", config={"displayModeBar": False})
+    right.plotly_chart(fig2, key=P + "profile", config={"displayModeBar": False})
     if ll == -np.inf:
         st.warning("At least one point lies outside your box, where p_model is 0, so the likelihood of the whole "
                    "sample is 0 and the log-likelihood is −∞, however good the box is elsewhere.")
     note("Shrinking the box raises the likelihood (the same probability spread over less area) right up to the "
-         "moment it loses a point, where the likelihood drops to 0: the gaps in the curve above. The MLE sits on "
+         "moment it loses a point, where the likelihood drops to 0 (the red band on the right). The MLE sits on "
          "that edge. L(θ | X) is a function of θ for fixed data, not a probability distribution over θ: it need "
          "not sum to 1 over boxes, and a small box can have a likelihood far above 1.")
 

@@ -2,7 +2,9 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = "pages/world_map.py"
+from tests.app.conftest import script
+
+PAGE = script("pages/world_map.py")
 
 
 @pytest.fixture
@@ -24,22 +26,25 @@ def test_page_runs_and_reports_the_box_overfitting(at):
 
 
 def test_changing_n_changes_the_points_counted(at):
-    assert _metric(at, "Points outside") == "0 of 1,000"
-    at.number_input(key="wm_n").set_value(500).run()
+    assert _metric(at, "Points outside") == "0 of 25"
+    at.number_input(key="wm_n").set_value(12).run()
     assert not at.exception
-    assert _metric(at, "Points outside") == "0 of 500"
+    assert _metric(at, "Points outside") == "0 of 12"
+    assert any(m.value.startswith("**n = 2** of 12 points") for m in at.markdown)
 
 
 def test_moving_a_theta_slider_inward_drops_the_log_likelihood_to_minus_infinity(at):
     before = _metric(at, "log L")
     at.slider(key="wm_theta3").set_value(0.0).run()
     assert _metric(at, "log L") == "−∞"
-    assert _metric(at, "Points outside") != "0 of 1,000"
+    assert _metric(at, "Points outside") != "0 of 25"
     assert before != "−∞"
 
 
 def test_an_inverted_box_gets_a_message_not_a_crash(at):
-    at.slider(key="wm_theta1").set_value(100.0).slider(key="wm_theta3").set_value(50.0).run()
+    at.slider(key="wm_theta1").set_value(100.0)
+    at.slider(key="wm_theta3").set_value(50.0)
+    at.run()
     assert not at.exception
     assert any("west edge" in e.value for e in at.error)
 

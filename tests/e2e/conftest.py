@@ -65,7 +65,7 @@ def server(chromium, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser(chromium):
+def chrome(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -75,9 +75,9 @@ def browser(chromium):
 
 
 @pytest.fixture
-def page(browser, request):
+def app_page(chrome):
     """A fresh browser page; failures and screenshots go to test-results/<test name>/."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = chrome.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     pg.set_default_timeout(90_000)
     yield pg
@@ -99,6 +99,25 @@ def wait_for_app(pg, timeout_ms: int = 90_000) -> None:
         " && document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",
         timeout=timeout_ms)
     pg.wait_for_timeout(500)
+
+
+def trace_length(pg, plot_index: int = 0, trace_index: int = 0) -> int:
+    """How many points Plotly drew in one trace of the plot_index-th chart on the page."""
+    return pg.evaluate(f"""() => {{
+        const plot = document.querySelectorAll('.js-plotly-plot')[{plot_index}];
+        return plot && plot._fullData ? plot._fullData[{trace_index}]._length : -1;
+    }}""")
+
+
+def screenshot_full(pg, path) -> None:
+    """Screenshot the whole page: Streamlit scrolls inside its own container, so grow the viewport to fit it."""
+    height = pg.evaluate("""() => Math.max(1000, ...[...document.querySelectorAll(
+        '[data-testid="stMain"], [data-testid="stAppViewContainer"], section.main')].map(e => e.scrollHeight))""")
+    size = pg.viewport_size
+    pg.set_viewport_size({"width": size["width"], "height": min(int(height) + 50, 12000)})
+    pg.wait_for_timeout(1500)
+    pg.screenshot(path=str(path), timeout=120_000)
+    pg.set_viewport_size(size)
 
 
 def error_texts(pg) -> list[str]:
