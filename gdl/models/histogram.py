@@ -13,6 +13,7 @@ from gdl.models.base import GenerativeModel, as_points
 class HistogramConfig:
     bins: int = 60  # bins along each axis
     pseudocount: float = 0.0  # added to every bin's count; > 0 removes the -inf of empty bins
+    bounds: tuple | None = None  # (x_min, y_min, x_max, y_max) to bin over; None = the data's bounding box
 
 
 class Histogram(GenerativeModel):
@@ -25,7 +26,10 @@ class Histogram(GenerativeModel):
         X = as_points(X)
         if X.shape[1] != 2:
             raise ValueError("the histogram family handles 2-D points only")
-        low, high = X.min(axis=0), X.max(axis=0)
+        if self.config.bounds is None:
+            low, high = X.min(axis=0), X.max(axis=0)
+        else:
+            low, high = np.asarray(self.config.bounds[:2], float), np.asarray(self.config.bounds[2:], float)
         high = np.where(high > low, high, low + 1e-9)
         self.x_edges_, self.y_edges_ = (np.linspace(low[k], high[k], self.config.bins + 1) for k in range(2))
         counts, _, _ = np.histogram2d(X[:, 0], X[:, 1], bins=[self.x_edges_, self.y_edges_])
