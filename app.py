@@ -7,6 +7,7 @@ PAGES = {
     "": [st.Page("pages/home.py", title="Home", icon="🏠", default=True)],
     "Lessons": [
         st.Page("pages/world_map.py", title="World map: Hello World", icon="🌍", url_path="world_map"),
+        st.Page("pages/compare.py", title="Six families side by side", icon="⚖️", url_path="compare"),
     ],
 }
 st.navigation(PAGES).run()

@@ -57,8 +57,9 @@ def cmd_train(args) -> int:
         print(h.message)
         if not h.ok:
             return 1
+        stride = max(1, len(h.history) // 300)  # a light loss curve for the pages
         meta_run = {"steps": h.steps, "seconds": round(h.seconds, 1), "device": h.device,
-                    "final_losses": h.history[-1] if h.history else {}}
+                    "history": h.history[::stride]}
     command = "python -m gdl " + " ".join(shlex.quote(a) for a in sys.argv[1:] if a)
     checkpoints.save(model, out, meta={"command": command, "data": args.data, **meta_run})
     print(f"saved {out} ({out.stat().st_size / 1024:.0f} KiB)")

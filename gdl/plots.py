@@ -132,3 +132,68 @@ def _rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
+
+
+def plane_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, title: str, colorscale: str = "Viridis",
+                 land_uri: str | None = None, points: np.ndarray | None = None, height: int = 300,
+                 colorbar_title: str = "") -> go.Figure:
+    """A scalar field over the plane (a density, an energy, a discriminator), on the world map when land_uri."""
+    fig = world_map(land_uri, height=height) if land_uri else go.Figure()
+    z = np.where(np.isfinite(z), z, np.nan)
+    fig.add_trace(go.Heatmap(x=xs, y=ys, z=z, colorscale=colorscale, opacity=0.75 if land_uri else 1.0,
+                             colorbar=dict(title=colorbar_title, thickness=10), hoverinfo="skip", zsmooth="best"))
+    if points is not None:
+        fig.add_trace(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", hoverinfo="skip",
+                                   marker=dict(size=2, color="white", opacity=0.5), showlegend=False))
+    fig.update_layout(title=dict(text=title, font=dict(size=14)), height=height,
+                      margin=dict(l=10, r=10, t=35, b=10))
+    if not land_uri:
+        fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def scatter_figure(X: np.ndarray, title: str, color: str = DATA_COLOR, land_uri: str | None = None,
+                   height: int = 300, reference: np.ndarray | None = None) -> go.Figure:
+    """Samples in the plane (over the land when land_uri), optionally over faint reference data."""
+    fig = world_map(land_uri, height=height) if land_uri else go.Figure()
+    if reference is not None:
+        fig.add_trace(go.Scattergl(x=reference[:, 0], y=reference[:, 1], mode="markers", name="data",
+                                   marker=dict(size=2, color="#94a3b8", opacity=0.4), hoverinfo="skip"))
+    fig.add_trace(go.Scattergl(x=X[:, 0], y=X[:, 1], mode="markers", name="samples", hoverinfo="skip",
+                               marker=dict(size=2.5, color=color, opacity=0.6)))
+    fig.update_layout(title=dict(text=title, font=dict(size=14)), height=height, showlegend=False,
+                      margin=dict(l=10, r=10, t=35, b=10))
+    if not land_uri:
+        fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def loss_figure(history: list[dict], title: str = "training loss", height: int = 220) -> go.Figure:
+    """Loss curves from a training history (a list of {"step": ..., "loss": ..., ...})."""
+    fig = go.Figure()
+    if history:
+        steps = [h["step"] for h in history]
+        keys = [k for k in history[-1] if k not in ("step", "seconds")]
+        for k in keys:
+            fig.add_trace(go.Scatter(x=steps, y=[h.get(k) for h in history], mode="lines", name=k))
+    fig.update_layout(title=dict(text=title, font=dict(size=14)), height=height, xaxis_title="step",
+                      margin=dict(l=10, r=10, t=35, b=10), legend=dict(orientation="h", y=-0.35))
+    return fig
+
+
+def taxonomy_dot(highlight: tuple[str, ...] = ()) -> str:
+    """The book's taxonomy of the six families as Graphviz DOT, the chosen families highlighted."""
+    def node(key, label):
+        on = key in highlight
+        return (f'{key} [label="{label}", fillcolor="{FAMILY_COLORS[key] if on else "#f1f5f9"}", '
+                f'fontcolor="{"white" if on else "#0f172a"}"];')
+
+    return "\n".join([
+        "digraph G { rankdir=LR; node [shape=box, style=\"rounded,filled\", fontname=Helvetica, fontsize=12];",
+        'root [label="Generative models", fillcolor="#fed7aa"]; explicit [label="Explicit density"];',
+        'implicit [label="Implicit density"]; tractable [label="Tractable"]; approximate [label="Approximate"];',
+        node("autoregressive", "Autoregressive"), node("flow", "Normalizing flow"), node("vae", "VAE"),
+        node("ebm", "Energy-based"), node("diffusion", "Diffusion"), node("gan", "GAN"),
+        "root -> explicit; root -> implicit; explicit -> tractable; explicit -> approximate;",
+        "tractable -> autoregressive; tractable -> flow; approximate -> vae; approximate -> ebm;",
+        "approximate -> diffusion; implicit -> gan; }"])

@@ -1,6 +1,8 @@
 """The home page: what generative modeling is, the map of the six families, and where to go."""
 import streamlit as st
 
+from gdl import plots
+from gdl.models import NEURAL
 from gdl.ui.widgets import device_badge
 
 st.title("🧪 gdl: a lab for generative deep learning")
@@ -26,23 +28,7 @@ st.markdown(
     "Every deep generative model must cope with the same problem: a density over high-dimensional data that is "
     "easy to evaluate and easy to sample. The families differ in how they model that density."
 )
-st.graphviz_chart(
-    """
-digraph G {
-  rankdir=TB; node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=13, fillcolor="#f1f5f9"];
-  root [label="Generative models", fillcolor="#fed7aa"];
-  explicit [label="Explicit density\\nmodel p(x) directly"];
-  implicit [label="Implicit density\\nonly a way to sample"];
-  tractable [label="Tractable\\nexact p(x)"];
-  approximate [label="Approximate\\np(x) up to a bound or a constant"];
-  ar [label="Autoregressive", fillcolor="#fef9c3"]; flow [label="Normalizing flow", fillcolor="#fce7f3"];
-  vae [label="VAE", fillcolor="#ede9fe"]; ebm [label="Energy-based", fillcolor="#cffafe"];
-  diff [label="Diffusion", fillcolor="#dcfce7"]; gan [label="GAN", fillcolor="#fee2e2"];
-  root -> explicit; root -> implicit; explicit -> tractable; explicit -> approximate;
-  tractable -> ar; tractable -> flow; approximate -> vae; approximate -> ebm; approximate -> diff; implicit -> gan;
-}
-"""
-)
+st.graphviz_chart(plots.taxonomy_dot(tuple(NEURAL)))
 st.markdown(
     """
 | family | density | how it samples |
@@ -59,3 +45,5 @@ st.markdown(
 st.header("Lessons")
 st.page_link("pages/world_map.py", label="**World map (Hello World)**: p_data is uniform over the land; fit a "
              "uniform box by maximum likelihood, watch it grow, explore the likelihood, judge models.", icon="🌍")
+st.page_link("pages/compare.py", label="**Six families side by side**: GAN, VAE, energy-based, diffusion, "
+             "autoregressive and flow on the same data with the same budget, measured the same way.", icon="⚖️")

@@ -54,3 +54,12 @@ def classical_score(family: str, n: int, seed: int, config: tuple = ()) -> dict:
     from gdl.metrics import score_world
 
     return score_world(fitted_classical(family, n, seed, config), world_held_out()).as_dict()
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def shipped_model(family: str, dataset: str):
+    """A pretrained checkpoint from assets/checkpoints, loaded once per server; None when there is none."""
+    from gdl import checkpoints
+
+    path = checkpoints.shipped_path(family, dataset)
+    return checkpoints.load(path) if path.is_file() else None

@@ -1,0 +1,151 @@
+"""Glue for the Compare page: training data, background training work, cached panels and measurements."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from gdl import data, models, plots
+from gdl.data import world
+from gdl.ui import cache
+
+GRID_STEP = {"world": 3.0}  # degrees per cell of the field plots; toys use 80 cells a side
+N_SAMPLES = 2000
+N_HELD_OUT = 5000
+MEASURE_CAPTIONS = {
+    "points": "Measured on 5,000 held-out points and 2,000 samples: precision = share of samples on land (world) "
+              "; coverage = share of held-out points within 2° of a sample; NLL in nats (≤ marks a bound from a "
+              "lower-bound family); gap = NLL − the entropy floor log A.",
+    "image": "Confidence: how sure a classifier trained on real digits is about each sample (real digits score "
+             "about 0.95); evenness: 1 when all ten digits appear equally; nearest train: mean distance to the "
+             "closest training image (near 0 would mean copies).",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def devices() -> list[str]:
+    from gdl.device import available
+
+    return available()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def training_data(dataset: str, n: int, seed: int) -> np.ndarray:
+    """The training set every family shares."""
+    return data.load(dataset, n=None if data.is_image(dataset) else n, seed=seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def reference_data(dataset: str) -> np.ndarray:
+    """Held-out data for plots and measurements."""
+    if data.is_image(dataset):
+        return data.load(dataset, n=None, seed=0)[-N_HELD_OUT:]
+    return data.load(dataset, n=N_HELD_OUT, seed=cache.HELD_OUT_SEED)
+
+
+def training_work(family: str, X: np.ndarray, seconds: float, device: str, seed: int):
+    """The function a background job runs: train a fresh model and return it."""
+    def work(job):
+        model = models.create(family)
+        model.fit(X, seconds=seconds, device=device, seed=seed, callback=job.on_progress, cancel=job.cancel)
+        job.message = model.history_.message
+        if not model.history_.ok:
+            job.status = "done"  # the panel shows the divergence message with the last good samples
+        return model.to("cpu")
+
+    return work
+
+
+def history_of(model) -> list[dict]:
+    """The loss curve of a model trained here, or the one saved in its checkpoint."""
+    h = getattr(model, "history_", None)
+    if h is not None:
+        return h.history
+    return getattr(model, "checkpoint_meta_", {}).get("history", [])
+
+
+def _key(model) -> str:
+    meta = getattr(model, "checkpoint_meta_", None)
+    return f"ckpt:{meta.get('command')}" if meta else f"live:{id(model)}"
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _samples(_model, key: str, n: int, seed: int) -> np.ndarray:
+    return _model.sample(n, seed=seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _field(_model, key: str, dataset: str):
+    """(xs, ys, z, title, colorbar) of the family's scalar field over the plane."""
+    if dataset == "world":
+        step = GRID_STEP["world"]
+        xs, ys = np.arange(-180 + step / 2, 180, step), np.arange(-90 + step / 2, 90, step)
+    else:
+        ref = reference_data(dataset)
+        lo, hi = ref.min(axis=0) - 0.5, ref.max(axis=0) + 0.5
+        xs, ys = np.linspace(lo[0], hi[0], 80), np.linspace(lo[1], hi[1], 80)
+    gx, gy = np.meshgrid(xs, ys)
+    grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
+    if hasattr(_model, "discriminate"):
+        z, title, bar = _model.discriminate(grid), "discriminator D(x)", "D"
+    elif hasattr(_model, "energy"):
+        z, title, bar = -_model.energy(grid), "negative energy −E(x)", "−E"
+    elif _model.log_prob_kind != "none":
+        z = _model.log_prob(grid)
+        title, bar = ("log density (a lower bound)" if _model.log_prob_kind == "lower_bound" else "log density"), "log p"
+        finite = z[np.isfinite(z)]
+        if finite.size:
+            z = np.maximum(z, np.quantile(finite, 0.05))  # keep the colour scale on the interesting range
+    else:
+        return None
+    return xs, ys, z.reshape(gy.shape), title, bar
+
+
+def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: str) -> None:
+    """Samples, and for 2-D data the family's field over the plane."""
+    key = _key(model)
+    color = plots.FAMILY_COLORS.get(family, plots.MODEL_COLOR)
+    if data.is_image(dataset):
+        images = _samples(model, key, 32, seed)
+        st.image(plots.image_grid(images, columns=8, scale=4), caption="32 samples", use_container_width=True)
+        return
+    land = cache.land_uri() if dataset == "world" else None
+    samples = _samples(model, key, N_SAMPLES, seed)
+    st.plotly_chart(plots.scatter_figure(samples, "samples", color=color, land_uri=land,
+                                         reference=None if land else reference[:1500]),
+                    key=f"cmp_samples_{family}", config={"displayModeBar": False})
+    field = _field(model, key, dataset)
+    if field is not None:
+        xs, ys, z, title, bar = field
+        st.plotly_chart(plots.plane_figure(xs, ys, z, title, land_uri=land, colorbar_title=bar),
+                        key=f"cmp_field_{family}", config={"displayModeBar": False})
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _measure(_model, key: str, family: str, dataset: str, origin: str) -> dict:
+    from gdl.bench import _digit_classifier, digit_scores
+    from gdl.metrics import coverage, held_out_nll, precision_on_land
+
+    reference = reference_data(dataset)
+    row = {"family": models.DISPLAY_NAMES[family], "source": origin}
+    if data.is_image(dataset):
+        clf, _ = _digit_classifier()
+        train = data.load(dataset, n=None, seed=0)[:-N_HELD_OUT]
+        row.update({k: round(v, 3) for k, v in digit_scores(_samples(_model, key, 500, 1), clf, train).items()})
+    else:
+        samples = _samples(_model, key, N_SAMPLES, 1)
+        if dataset == "world":
+            row["precision (on land)"] = round(precision_on_land(samples), 3)
+            row["coverage (2°)"] = round(coverage(reference, samples, radius=2.0), 3)
+    if _model.log_prob_kind != "none":
+        nll = held_out_nll(_model.log_prob(reference))
+        row["held-out NLL"] = ("≤ " if _model.log_prob_kind == "lower_bound" else "") + f"{nll:.3f}"
+        if dataset == "world":
+            row["gap to floor"] = round(nll - world.entropy(), 3)
+    else:
+        row["held-out NLL"] = "none (no density)"
+    return row
+
+
+def measure(model, family: str, dataset: str, origin: str) -> dict:
+    """The benchmark's measurements for one model on this page (cached per model)."""
+    return _measure(model, _key(model), family, dataset, origin)

@@ -1,0 +1,116 @@
+"""Training in the page, without blocking the server: each run is a background thread with a progress record,
+a cancel flag and a time budget.
+
+- A server-wide cap (`MAX_CONCURRENT`) bounds how many trainings run at once; the rest wait in a visible queue.
+- A run whose page stops polling it (the tab was closed) cancels itself after `ABANDON_SECONDS`.
+- Pages keep only the `Job` handle in their session state; the model it produces is theirs alone.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import streamlit as st
+
+MAX_CONCURRENT = 2  # trainings running at once on this server (2 cores)
+ABANDON_SECONDS = 30.0  # a run nobody has looked at for this long is cancelled
+MAX_SECONDS = 300.0  # the longest budget a page may ask for
+
+
+@st.cache_resource(show_spinner=False)
+def _slots() -> dict:
+    """Server-wide: the semaphore and the queue, shared by every session."""
+    return {"semaphore": threading.BoundedSemaphore(MAX_CONCURRENT), "queue": [], "lock": threading.Lock()}
+
+
+@dataclass
+class Job:
+    """One training run in the background."""
+
+    label: str
+    status: str = "queued"  # queued, running, done, cancelled, failed
+    progress: float = 0.0
+    step: int = 0
+    seconds: float = 0.0
+    losses: list[dict] = field(default_factory=list)
+    message: str = ""
+    result: object = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    last_seen: float = field(default_factory=time.monotonic)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "cancelled", "failed")
+
+    def queue_position(self) -> int:
+        """1-based place in the server's queue (0 when not waiting)."""
+        queue = _slots()["queue"]
+        return queue.index(self) + 1 if self in queue else 0
+
+    def touch(self) -> None:
+        """Called by the page whenever it shows this job: proof that somebody is still watching."""
+        self.last_seen = time.monotonic()
+
+    def on_progress(self, p) -> None:
+        """A gdl.train callback: record progress; cancel when abandoned."""
+        self.progress, self.step, self.seconds = p.fraction, p.step, p.seconds
+        self.losses.append({"step": p.step, **p.losses})
+        if time.monotonic() - self.last_seen > ABANDON_SECONDS:
+            self.cancel.set()
+            self.message = "Stopped: nobody was watching this training (the tab was closed)."
+
+
+def start(label: str, work: Callable[[Job], object]) -> Job:
+    """Run `work(job)` in a background thread once a slot is free; `work` returns the result (e.g. a model)
+    and should pass `job.on_progress` and `job.cancel` to `model.fit`."""
+    job = Job(label=label)
+    slots = _slots()
+    with slots["lock"]:
+        slots["queue"].append(job)
+
+    def run():
+        acquired = False
+        try:
+            while not acquired:
+                if job.cancel.is_set() or time.monotonic() - job.last_seen > ABANDON_SECONDS:
+                    job.status, job.message = "cancelled", job.message or "Cancelled while waiting in the queue."
+                    return
+                acquired = slots["semaphore"].acquire(timeout=0.5)
+            with slots["lock"]:
+                if job in slots["queue"]:
+                    slots["queue"].remove(job)
+            job.status = "running"
+            job.result = work(job)
+            if job.status == "running":
+                job.status = "cancelled" if job.cancel.is_set() else "done"
+        except Exception as err:  # noqa: BLE001  (the page shows it; the server keeps serving)
+            job.status, job.message = "failed", f"Training failed: {err}"
+        finally:
+            with slots["lock"]:
+                if job in slots["queue"]:
+                    slots["queue"].remove(job)
+            if acquired:
+                slots["semaphore"].release()
+
+    threading.Thread(target=run, name=f"gdl-train-{label}", daemon=True).start()
+    return job
+
+
+def show(job: Job, container=None) -> None:
+    """Draw one job's state: the queue place, a progress bar, or its final message."""
+    where = container or st
+    job.touch()
+    if job.status == "queued":
+        place = job.queue_position()
+        where.info(f"⏳ {job.label}: waiting for a free training slot"
+                   + (f" (place {place} in the queue)." if place else "."))
+    elif job.status == "running":
+        loss = job.losses[-1].get("loss") if job.losses else None
+        where.progress(min(job.progress, 1.0), text=f"{job.label}: step {job.step}, {job.seconds:.0f} s"
+                       + (f", loss {loss:.3g}" if loss is not None else ""))
+    elif job.status == "failed":
+        where.error(job.message)
+    elif job.status == "cancelled":
+        where.warning(f"{job.label}: {job.message or 'cancelled'}")
