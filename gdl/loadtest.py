@@ -1,0 +1,167 @@
+"""A classroom load test: N real browser sessions (Playwright contexts in Debian's Chromium) against a running
+server. Each session visits every page, moves a control, and (optionally) starts a short training; the report
+gives per-page time to first render and control-to-update time (median, p95, max), errors, outside requests,
+and the server's peak memory.
+
+    python -m gdl loadtest --sessions 30 --url http://127.0.0.1:8501
+
+Traffic goes only to the given URL, which must be on this machine (loopback); the run is bounded in time.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import statistics
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PAGES = ["/", "/world_map", "/compare", "/latent", "/diffusion"]
+WAIT_JS = ("() => document.querySelector('h1') && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+           " && document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0")
+
+
+@dataclass
+class Report:
+    render: dict[str, list[float]] = field(default_factory=dict)  # page -> seconds to first render
+    update: list[float] = field(default_factory=list)  # control-to-update seconds
+    errors: list[str] = field(default_factory=list)
+    outside: set[str] = field(default_factory=set)  # hosts other than the app's own
+    peak_rss_mb: float = 0.0
+    baseline_rss_mb: float = 0.0
+
+
+def _server_pids() -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
+            except OSError:
+                continue
+            if "streamlit" in cmd and " run " in cmd and "loadtest" not in cmd:
+                pids.append(int(proc.name))
+    return pids
+
+
+def _rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def _stats(values: list[float]) -> str:
+    if not values:
+        return "-"
+    values = sorted(values)
+    p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    return f"median {statistics.median(values):6.2f}  p95 {p95:6.2f}  max {values[-1]:6.2f}  (n={len(values)})"
+
+
+async def _session(browser, url: str, index: int, report: Report, pages: list[str], train: bool) -> None:
+    origin = urlparse(url).netloc
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    page.set_default_timeout(120_000)
+
+    def on_request(request):
+        host = urlparse(request.url).netloc
+        if host and host != origin and not request.url.startswith("data:"):
+            report.outside.add(host)
+
+    page.on("request", on_request)
+    try:
+        for path in pages:
+            start = time.perf_counter()
+            await page.goto(url + path)
+            await page.wait_for_function(WAIT_JS, timeout=120_000)
+            report.render.setdefault(path, []).append(time.perf_counter() - start)
+            errors = await page.query_selector_all("[data-testid='stException']")
+            report.errors += [f"session {index} {path}: {await e.inner_text()}"[:300] for e in errors]
+            if path == "/world_map":
+                # The likelihood explorer's θ3 slider: move it one notch and time until the metric changes.
+                slider = page.locator("[data-testid='stSlider'] [role='slider']").nth(3)
+                metric = page.locator("[data-testid='stMetricValue']").nth(4)
+                before = await metric.inner_text()
+                await slider.focus()
+                start = time.perf_counter()
+                await page.keyboard.press("ArrowLeft" if index % 2 else "Home")
+                await page.wait_for_function(
+                    "(b) => document.querySelectorAll('[data-testid=\"stMetricValue\"]')[4]?.innerText !== b",
+                    arg=before, timeout=60_000)
+                report.update.append(time.perf_counter() - start)
+            if path == "/compare" and train:
+                await page.get_by_role("button", name="Retrain").click()
+                await page.wait_for_timeout(3000)
+    except Exception as err:  # noqa: BLE001  (a failed session is a result, not a crash)
+        report.errors.append(f"session {index}: {type(err).__name__}: {str(err).splitlines()[0][:200]}")
+    finally:
+        await context.close()
+
+
+async def run(url: str, sessions: int, pages: list[str], train: bool, stagger: float) -> Report:
+    from playwright.async_api import async_playwright
+
+    report = Report()
+    pids = _server_pids()
+    report.baseline_rss_mb = _rss_mb(pids)
+    stop = threading.Event()
+
+    def watch_memory():
+        while not stop.is_set():
+            report.peak_rss_mb = max(report.peak_rss_mb, _rss_mb(pids))
+            time.sleep(0.5)
+
+    watcher = threading.Thread(target=watch_memory, daemon=True)
+    watcher.start()
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+
+        async def staggered(i):
+            await asyncio.sleep(i * stagger)
+            await _session(browser, url, i, report, pages, train and i % 5 == 0)
+
+        await asyncio.wait_for(asyncio.gather(*(staggered(i) for i in range(sessions))), timeout=1800)
+        await browser.close()
+    stop.set()
+    watcher.join()
+    return report
+
+
+def format_report(report: Report, sessions: int) -> str:
+    lines = [f"{sessions} sessions", "time to first render (s):"]
+    for path, values in report.render.items():
+        lines.append(f"  {path:<12} {_stats(values)}")
+    lines.append(f"control-to-update (s), θ slider on /world_map: {_stats(report.update)}")
+    lines.append(f"errors: {len(report.errors)}")
+    lines += [f"  {e}" for e in report.errors[:10]]
+    lines.append(f"requests to other hosts: {sorted(report.outside) or 'none'}")
+    per_session = (report.peak_rss_mb - report.baseline_rss_mb) / max(sessions, 1)
+    lines.append(f"server memory: {report.baseline_rss_mb:.0f} MB before, peak {report.peak_rss_mb:.0f} MB "
+                 f"(about {per_session:.0f} MB per session)")
+    return "\n".join(lines)
+
+
+def main(args) -> int:
+    host = urlparse(args.url).hostname
+    if host not in ("127.0.0.1", "localhost", "::1") and not (host or "").startswith("127."):
+        print("the load test only targets a server on this machine (loopback)")
+        return 2
+    if shutil.which("chromium") is None:
+        print("no chromium on the PATH: apt-get install chromium")
+        return 2
+    pages = args.pages.split(",") if args.pages else PAGES
+    report = asyncio.run(run(args.url.rstrip("/"), args.sessions, pages, args.train, args.stagger))
+    print(format_report(report, args.sessions))
+    return 1 if report.errors or report.outside else 0
