@@ -96,11 +96,17 @@ def cmd_bench(args) -> int:
 def cmd_checkpoints(args) -> int:
     from gdl import checkpoints
 
+    status = 0
     for family, dataset in checkpoints.shipped():
         path = checkpoints.shipped_path(family, dataset)
-        meta = checkpoints.load(path).checkpoint_meta_
+        try:
+            meta = checkpoints.load(path).checkpoint_meta_
+        except checkpoints.CheckpointError as err:
+            print(f"{path.name:<28} UNREADABLE: {str(err).splitlines()[0]}")
+            status = 1
+            continue
         print(f"{path.name:<28} {path.stat().st_size / 1024:7.0f} KiB  {meta.get('command', '?')}")
-    return 0
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,46 @@
+"""The shipped checkpoints: one per family on world and digits, each loads safely, records the command that made
+it, and all assets together stay under 30 MB."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gdl import checkpoints
+from gdl.data import world
+from gdl.metrics import precision_on_land
+from gdl.models import NEURAL
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+
+def test_all_assets_together_stay_under_30_mb():
+    total = sum(p.stat().st_size for p in ASSETS.rglob("*") if p.is_file())
+    assert total < 30 * 1024 * 1024, f"assets take {total / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize("dataset", ["world", "digits"])
+@pytest.mark.parametrize("family", NEURAL)
+def test_every_family_ships_a_checkpoint_made_by_one_train_command(family, dataset):
+    path = checkpoints.shipped_path(family, dataset)
+    assert path.is_file(), f"missing {path.name}"
+    model = checkpoints.load(path)
+    assert model.name == family
+    command = model.checkpoint_meta_["command"]
+    assert command.startswith(f"python -m gdl train --family {family} --data {dataset}")
+    S = model.sample(64, seed=0)
+    assert S.shape == ((64, 2) if dataset == "world" else (64, 8, 8)) and np.isfinite(S).all()
+
+
+@pytest.mark.parametrize("family", NEURAL)
+def test_every_shipped_world_model_lands_more_samples_on_land_than_a_gaussian(family):
+    # A single Gaussian fitted to the land puts about 31% of its samples on land.
+    model = checkpoints.load_shipped(family, "world")
+    assert precision_on_land(model.sample(3000, seed=1)) > 0.5
+
+
+def test_shipped_exact_density_models_beat_nothing_less_than_the_entropy_floor():
+    # No model can have a held-out NLL below the entropy of p_data (up to sampling noise).
+    X = world.sample(5000, seed=123)
+    for family in ("autoregressive", "flow"):
+        nll = -np.mean(checkpoints.load_shipped(family, "world").log_prob(X))
+        assert world.entropy() - 0.05 < nll < world.entropy() + 1.0
