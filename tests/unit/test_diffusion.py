@@ -1,0 +1,195 @@
+"""Diffusion: the noise schedule's closed forms, the reverse steps, and the model's sampling API.
+
+Statistical tests draw N samples and allow 5 standard errors: the standard error of a sample mean is
+sqrt(var / N) and of a sample variance about var * sqrt(2 / N), so a correct implementation fails with
+probability well under 1e-5 per check (and the seeds are fixed anyway).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import gdl
+from gdl.models.diffusion import Diffusion, NoiseSchedule
+
+torch.set_num_threads(1)
+
+N = 40_000  # samples per statistical check
+Z = 5.0  # tolerance in standard errors
+
+
+def _close_in_distribution(samples: torch.Tensor, mean: torch.Tensor, var: float) -> None:
+    """Per-coordinate sample mean and variance of samples (N, d) agree with N(mean, var) within Z SEs."""
+    n = len(samples)
+    assert torch.all((samples.mean(0) - mean).abs() < Z * np.sqrt(var / n))
+    assert torch.all((samples.var(0) - var).abs() < Z * var * np.sqrt(2 / n))
+
+
+@pytest.fixture(scope="module")
+def points():
+    return gdl.data.load("moons", n=400, seed=0)
+
+
+@pytest.fixture(scope="module")
+def tiny(points):
+    """An unconditional model on 2-D points, trained a few steps (the tests check mechanics, not quality)."""
+    return Diffusion(timesteps=50, width=32, depth=1, batch_size=64).fit(points, steps=20)
+
+
+@pytest.fixture(scope="module")
+def conditional():
+    X, y = gdl.data.load("digits", n=200, seed=0, with_targets=True)
+    return Diffusion(timesteps=50, width=32, depth=1, batch_size=64, num_classes=10).fit(X, y=y, steps=20)
+
+
+# ---- the schedule ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["linear", "cosine"])
+@pytest.mark.parametrize("T", [50, 1000])
+def test_schedules_have_betas_in_unit_interval_and_alpha_bar_falling_from_one_to_zero(kind, T):
+    s = NoiseSchedule(kind, T)
+    betas, alpha_bars = s.betas[1:].double(), s.alpha_bars.double()
+    assert len(s.betas) == T + 1 and s.betas[0] == 0 and alpha_bars[0] == 1  # index t = 0 is the data
+    assert torch.all((betas > 0) & (betas < 1))
+    assert torch.all(alpha_bars[1:] < alpha_bars[:-1])
+    assert alpha_bars[1] > 0.99 and alpha_bars[T] < 0.01
+    assert torch.all(s.snr(torch.arange(2, T + 1)) < s.snr(torch.arange(1, T)))
+    arrays = s.arrays()
+    assert set(arrays) == {"t", "beta", "alpha_bar", "snr"}
+    assert all(a.shape == (T,) and isinstance(a, np.ndarray) for a in arrays.values())
+
+
+def test_unknown_schedule_fails_loudly():
+    with pytest.raises(ValueError, match="schedule"):
+        NoiseSchedule("quadratic", 100)
+
+
+# ---- the forward process ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["linear", "cosine"])
+def test_closed_form_forward_matches_iterating_single_steps_in_distribution(kind):
+    s = NoiseSchedule(kind, 100)
+    g = torch.Generator().manual_seed(0)
+    x0 = torch.tensor([1.5, -0.7]).expand(N, 2)
+    t = 30
+    x = x0
+    for step in range(1, t + 1):
+        x = s.q_step(x, step, torch.randn(N, 2, generator=g))
+    a = s.alpha_bars[t]
+    _close_in_distribution(x, torch.sqrt(a) * x0[0], float(1 - a))
+    closed = s.q_sample(x0, t, torch.randn(N, 2, generator=g))
+    _close_in_distribution(closed, torch.sqrt(a) * x0[0], float(1 - a))
+
+
+@pytest.mark.parametrize("t", [1, 10, 49])
+def test_marginal_at_t_is_gaussian_with_closed_form_mean_and_variance(t):
+    s = NoiseSchedule("cosine", 50)
+    g = torch.Generator().manual_seed(1)
+    x0 = torch.full((N, 1), 2.0)
+    xt = s.q_sample(x0, t, torch.randn(N, 1, generator=g))
+    a = float(s.alpha_bars[t])
+    _close_in_distribution(xt, torch.tensor([np.sqrt(a) * 2.0]), 1 - a)
+    # Gaussian shape, not just two moments: the central 95% interval holds about 95% of the samples.
+    z = (xt[:, 0] - np.sqrt(a) * 2.0) / np.sqrt(1 - a)
+    inside = float((z.abs() < 1.959964).float().mean())
+    assert abs(inside - 0.95) < Z * np.sqrt(0.95 * 0.05 / N)
+
+
+def test_public_q_sample_accepts_int_or_per_row_t_and_is_repeatable(tiny, points):
+    X = points[:10]
+    assert np.array_equal(tiny.q_sample(X, 0, seed=3), X) or np.allclose(tiny.q_sample(X, 0, seed=3), X, atol=1e-5)
+    a, b = tiny.q_sample(X, 25, seed=3), tiny.q_sample(X, 25, seed=3)
+    assert a.shape == X.shape and np.array_equal(a, b)
+    per_row = tiny.q_sample(X, np.arange(10) * 5, seed=3)
+    assert np.allclose(per_row[0], X[0], atol=1e-5)  # t = 0 leaves the data as it is
+    with pytest.raises(ValueError):
+        tiny.q_sample(X, 51)
+
+
+# ---- reverse steps ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["linear", "cosine"])
+def test_ddpm_step_fed_the_true_noise_gives_the_posterior_mean_exactly(kind):
+    s = NoiseSchedule(kind, 200, dtype=torch.float64)  # in float64 the two algebraic forms agree to ~1e-12
+    g = torch.Generator().manual_seed(2)
+    x0 = torch.randn(64, 3, generator=g, dtype=torch.float64)
+    eps = torch.randn(64, 3, generator=g, dtype=torch.float64)
+    t = torch.randint(1, 201, (64,), generator=g)
+    xt = s.q_sample(x0, t, eps)
+    posterior_mean, posterior_var = s.posterior_mean_variance(x0, xt, t)
+    torch.testing.assert_close(s.ddpm_step(xt, t, eps), posterior_mean, atol=1e-10, rtol=1e-10)
+    # ... and with noise z it adds sigma_t z, sigma_t^2 the posterior variance (none at t = 1)
+    z = torch.randn(64, 3, generator=g, dtype=torch.float64)
+    expected = posterior_mean + torch.where(t[:, None] > 1, posterior_var.sqrt(), 0) * z
+    torch.testing.assert_close(s.ddpm_step(xt, t, eps, z), expected, atol=1e-10, rtol=1e-10)
+    assert float(s.posterior_var[1]) == 0.0
+
+
+def test_ddim_step_with_the_true_noise_lands_on_the_forward_process():
+    s = NoiseSchedule("linear", 100)
+    g = torch.Generator().manual_seed(3)
+    x0, eps = torch.randn(32, 2, generator=g), torch.randn(32, 2, generator=g)
+    xt = s.q_sample(x0, 80, eps)
+    torch.testing.assert_close(s.ddim_step(xt, 80, 0, eps), x0, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(s.ddim_step(xt, 80, 40, eps), s.q_sample(x0, 40, eps), atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(s.predict_x0(xt, 80, eps), x0, atol=1e-4, rtol=1e-4)
+
+
+# ---- sampling ---------------------------------------------------------------------------------------------
+def test_ddim_is_deterministic_for_a_seed_and_seeds_differ(tiny):
+    a = tiny.sample(50, seed=7, method="ddim", steps=20)
+    b = tiny.sample(50, seed=7, method="ddim", steps=20)
+    c = tiny.sample(50, seed=8, method="ddim", steps=20)
+    assert a.shape == (50, 2) and np.array_equal(a, b) and not np.allclose(a, c)
+    assert np.array_equal(tiny.sample(20, seed=1), tiny.sample(20, seed=1))  # DDPM is repeatable too
+
+
+def test_trajectory_shapes_run_from_noise_to_the_sample(tiny):
+    tr = tiny.trajectory(6, seed=4, method="ddim", steps=10)
+    assert tr["timesteps"].tolist() == [50, 45, 40, 35, 30, 25, 20, 15, 10, 5, 0]
+    assert tr["x"].shape == (11, 6, 2) and tr["x0_pred"].shape == (10, 6, 2) and tr["eps"].shape == (10, 6, 2)
+    assert tr["alpha_bar"].shape == (11,)
+    assert np.array_equal(tr["x"][-1], tiny.sample(6, seed=4, method="ddim", steps=10))
+    assert np.array_equal(tr["sample"], tr["x"][-1])
+    kept = tiny.trajectory(6, seed=4, method="ddpm", keep=2)
+    assert kept["x"].shape == (51, 2, 2) and kept["sample"].shape == (6, 2)
+    assert np.array_equal(kept["sample"], tiny.sample(6, seed=4))
+
+
+def test_image_trajectory_keeps_the_image_shape(conditional):
+    tr = conditional.trajectory(3, seed=0, method="ddim", steps=5, y=4, guidance=2.0)
+    assert tr["x"].shape == (6, 3, 8, 8) and tr["eps"].shape == (5, 3, 8, 8)
+    assert conditional.sample(4, seed=0, method="ddim", steps=5, y=[0, 1, 2, 3]).shape == (4, 8, 8)
+
+
+def test_guidance_zero_is_the_conditional_prediction_and_w_mixes_with_the_unconditional(conditional):
+    X = gdl.data.load("digits", n=8, seed=1)
+    y = np.arange(8)
+    cond = conditional.predict_noise(X, 10, y=y)
+    uncond = conditional.predict_noise(X, 10)  # y=None: the null class
+    assert np.array_equal(conditional.predict_noise(X, 10, y=y, guidance=0.0), cond)
+    assert not np.allclose(cond, uncond)
+    np.testing.assert_allclose(conditional.predict_noise(X, 10, y=y, guidance=2.0), 3 * cond - 2 * uncond,
+                               atol=1e-5, rtol=1e-5)
+
+
+def test_labels_are_checked(conditional, tiny):
+    with pytest.raises(ValueError):
+        conditional.sample(2, seed=0, y=10)
+    with pytest.raises(ValueError):
+        tiny.sample(2, seed=0, y=1)
+
+
+# ---- the bound and checkpoints ----------------------------------------------------------------------------
+def test_variational_bound_is_deterministic_finite_and_per_row(tiny, points):
+    assert tiny.log_prob_kind == "lower_bound"
+    lp = tiny.log_prob(points[:30])
+    assert lp.shape == (30,) and np.all(np.isfinite(lp))
+    assert np.array_equal(lp, tiny.log_prob(points[:30]))
+
+
+def test_checkpoint_round_trip_gives_the_same_samples(tiny, tmp_path):
+    from gdl import checkpoints
+
+    checkpoints.save(tiny, tmp_path / "d.pt")
+    loaded = checkpoints.load(tmp_path / "d.pt")
+    assert np.array_equal(loaded.sample(10, seed=5, method="ddim", steps=10),
+                          tiny.sample(10, seed=5, method="ddim", steps=10))
