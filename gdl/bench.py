@@ -11,6 +11,7 @@ nearest training image (a memorisation check), beside the same numbers for real 
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
@@ -88,17 +89,31 @@ def bench_world(families, n_train: int = 10_000, seconds: float = 60, device: st
     rows = []
     for family in families:
         progress(f"[bench] {family}: training for up to {seconds:g} s ...")
-        model, row = _fit(family, X, seconds, device, seed)
-        samples = model.sample(10_000, seed=seed + 1)
-        row.precision = precision_on_land(samples)
-        row.coverage = coverage(X_test, samples, radius=2.0)
-        if model.log_prob_kind != "none":
-            row.nll = held_out_nll(model.log_prob(X_test))
-            row.nll_kind = model.log_prob_kind
-            row.gap = row.nll - floor
-        rows.append(row)
-        progress(f"[bench] {family}: {format_row(row)}")
+        with _failure_becomes_a_row(rows, family):
+            rows.append(_measure_world(family, X, X_test, floor, seconds, device, seed))
+            progress(f"[bench] {family}: {format_row(rows[-1])}")
     return rows
+
+
+@contextlib.contextmanager
+def _failure_becomes_a_row(rows: list, family: str):
+    """A family that fails (diverges, samples NaN) gets a row saying so; the benchmark goes on."""
+    try:
+        yield
+    except Exception as err:  # noqa: BLE001
+        rows.append(Row(family=family, status=f"failed: {type(err).__name__}: {str(err).splitlines()[0][:80]}"))
+
+
+def _measure_world(family, X, X_test, floor, seconds, device, seed) -> Row:
+    model, row = _fit(family, X, seconds, device, seed)
+    samples = model.sample(10_000, seed=seed + 1)
+    row.precision = precision_on_land(samples)
+    row.coverage = coverage(X_test, samples, radius=2.0)
+    if model.log_prob_kind != "none":
+        row.nll = held_out_nll(model.log_prob(X_test))
+        row.nll_kind = model.log_prob_kind
+        row.gap = row.nll - floor
+    return row
 
 
 def _digit_classifier(seed: int = 0):
@@ -142,13 +157,14 @@ def bench_digits(families, seconds: float = 60, device: str = "auto", seed: int 
         if family in models.CLASSICAL and family != "gaussian":
             continue  # the 2-D baselines do not apply to 64-dimensional images
         progress(f"[bench] {family}: training for up to {seconds:g} s ...")
-        model, row = _fit(family, train, seconds, device, seed)
-        row.extra = digit_scores(model.sample(1000, seed=seed + 1), clf, train)
-        if model.log_prob_kind != "none":
-            row.nll = held_out_nll(model.log_prob(test))
-            row.nll_kind = model.log_prob_kind
-        rows.append(row)
-        progress(f"[bench] {family}: {format_row(row)}")
+        with _failure_becomes_a_row(rows, family):
+            model, row = _fit(family, train, seconds, device, seed)
+            row.extra = digit_scores(model.sample(1000, seed=seed + 1), clf, train)
+            if model.log_prob_kind != "none":
+                row.nll = held_out_nll(model.log_prob(test))
+                row.nll_kind = model.log_prob_kind
+            rows.append(row)
+            progress(f"[bench] {family}: {format_row(row)}")
     return rows
 
 
