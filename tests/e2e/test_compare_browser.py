@@ -1,0 +1,17 @@
+"""The Compare page in real Chromium: it renders from checkpoints with a panel per family and no error."""
+import pytest
+
+from tests.e2e.conftest import error_texts, screenshot_full, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def test_compare_page_renders_its_panels(server, app_page, output_dir):
+    app_page.goto(server + "/compare")
+    wait_for_app(app_page, timeout_ms=180_000)
+    assert error_texts(app_page) == []
+    headings = [h.inner_text() for h in app_page.query_selector_all("h3")]
+    for family in ("Autoregressive", "Normalizing flow", "VAE", "Energy-based", "Diffusion", "GAN"):
+        assert any(family in h for h in headings), headings
+    assert len(app_page.query_selector_all(".js-plotly-plot")) >= 12  # samples + field (+ loss) per family
+    screenshot_full(app_page, output_dir / "compare.png")
