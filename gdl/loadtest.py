@@ -91,14 +91,14 @@ async def _session(browser, url: str, index: int, report: Report, pages: list[st
             report.errors += [f"session {index} {path}: {await e.inner_text()}"[:300] for e in errors]
             if path == "/world_map":
                 # The likelihood explorer's θ3 slider: move it one notch and time until the metric changes.
-                slider = page.locator("[data-testid='stSlider'] [role='slider']").nth(3)
-                metric = page.locator("[data-testid='stMetricValue']").nth(4)
+                slider = page.locator("[data-testid='stSlider'] input[type=range]").nth(3)
+                metric = page.locator("[data-testid='stMetricValue']").nth(6)  # the box area: changes on every move
                 before = await metric.inner_text()
                 await slider.focus()
                 start = time.perf_counter()
-                await page.keyboard.press("ArrowLeft" if index % 2 else "Home")
+                await page.keyboard.press("ArrowLeft")
                 await page.wait_for_function(
-                    "(b) => document.querySelectorAll('[data-testid=\"stMetricValue\"]')[4]?.innerText !== b",
+                    "(b) => document.querySelectorAll('[data-testid=\"stMetricValue\"]')[6]?.innerText !== b",
                     arg=before, timeout=60_000)
                 report.update.append(time.perf_counter() - start)
             if path == "/compare" and train:
