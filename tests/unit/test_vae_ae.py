@@ -153,6 +153,20 @@ def test_autoencoder_has_no_density_and_samples_from_a_gaussian_fitted_to_its_co
     assert set(digits_ae.history_.history[-1]) >= {"loss", "reconstruction"}
 
 
+def test_code_dependence_vanishes_for_independent_codes_and_catches_rotations_and_shears():
+    from gdl.models.vae import VAE
+
+    rng = np.random.default_rng(0)
+    independent = torch.as_tensor(rng.uniform(-3 ** 0.5, 3 ** 0.5, (50_000, 2)))  # unit variance, uniform
+    c, s = np.cos(np.pi / 4), np.sin(np.pi / 4)
+    rotated = independent @ torch.tensor([[c, -s], [s, c]], dtype=independent.dtype)  # covariance still I
+    sheared = independent @ torch.tensor([[1.0, 0.0], [0.8, 0.6]], dtype=independent.dtype)  # correlated
+    assert VAE.code_dependence(independent) < 0.01
+    # rotated standard uniforms: Cov[z1^2, z2^2] = (2 Var[a^2] - 4) / 4 = -0.6, counted twice: 0.72
+    assert VAE.code_dependence(rotated) == pytest.approx(0.72, abs=0.05)
+    assert VAE.code_dependence(sheared) > 1.0
+
+
 @pytest.mark.parametrize("fixture", ["digits_vae", "digits_ae"])
 def test_checkpoint_round_trip_keeps_the_decoder_and_the_sampler(fixture, request):
     model = request.getfixturevalue(fixture)
