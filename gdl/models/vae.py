@@ -335,6 +335,6 @@ class VAE(LatentModel):
             z = mu + (0.5 * log_var).exp() * eps  # (k, b, L)
             log_prior = -0.5 * (z.pow(2) + LOG_2PI).sum(dim=-1)  # log p(z): (k, b)
             log_w = (self.reconstruction_log_prob(x.unsqueeze(0), z) + log_prior
-                     - (log_q + 0.5 * log_var.sum(dim=1)))  # log p(x|z) + log p(z) - log q(z|x): (k, b)
+                     - (log_q - 0.5 * log_var.sum(dim=1)))  # log p(x|z) + log p(z) - log q(z|x): (k, b)
             out.append(torch.logsumexp(log_w, dim=0) - math.log(k))  # (b,)
         return (torch.cat(out) - self.log_det_scale()).double().cpu().numpy()
