@@ -8,6 +8,7 @@ PAGES = {
     "Lessons": [
         st.Page("pages/world_map.py", title="World map: Hello World", icon="🌍", url_path="world_map"),
         st.Page("pages/compare.py", title="Six families side by side", icon="⚖️", url_path="compare"),
+        st.Page("pages/latent.py", title="Latent space", icon="🧭", url_path="latent"),
     ],
 }
 st.navigation(PAGES).run()

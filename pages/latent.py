@@ -1,0 +1,483 @@
+"""Latent space: every point of a small space stands for an image; move through it and watch the image change."""
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from gdl import latent, plots
+from gdl.data.idx import IDXError
+from gdl.models import DISPLAY_NAMES
+from gdl.ui import jobs
+from gdl.ui import latent as ui
+from gdl.ui.widgets import note, panel_guard
+
+P = "lat_"  # this page's session-state prefix
+FACTORS = ("height", "width")
+GRID_N = {"tins": 12, "digits": 15}  # tiles per side of the decoded manifold
+IMAGE_SCALE = {8: 24, 28: 8, 32: 7}  # enlargement of a single decoded image, by its size
+
+st.title("🧭 Latent space: a map of the data in a few numbers")
+st.markdown(
+    "A **latent variable model** explains each high-dimensional observation (a 32×32 image is 1,024 numbers) by "
+    "a point **z** in a small space of 2 to 16 numbers. The **encoder** maps an image to its point; the "
+    "**decoder** maps any point back to an image. If the model has learned well, moving z a little changes the "
+    "image a little, and directions in the space mean something: taller, wider, a different digit. This "
+    "**representation** is the third thing a good generative model gives us, after samples and likelihoods."
+)
+
+# ---- 0. the data and the model --------------------------------------------------------------------------------
+st.header("0 · The data and the model")
+c = st.columns([2, 2, 3])
+dataset = c[0].selectbox("Data", list(ui.DATASETS), format_func=ui.DATASETS.get, key=P + "data")
+idx_paths = ("", "")
+if dataset == "idx":
+    p = st.columns(2)
+    idx_paths = (p[0].text_input("Path of an IDX image file on this server", key=P + "idx_images",
+                                 placeholder="/data/mnist/train-images-idx3-ubyte.gz",
+                                 help="MNIST or Fashion-MNIST, raw or .gz. The first 10,000 images are used.").strip(),
+                 p[1].text_input("Path of its IDX label file (optional)", key=P + "idx_labels",
+                                 placeholder="/data/mnist/train-labels-idx1-ubyte.gz").strip())
+    if not idx_paths[0]:
+        st.info("Give the path of an IDX image file (for example MNIST's `train-images-idx3-ubyte.gz`), then "
+                "train a model on it below.")
+        st.stop()
+try:
+    X, targets = ui.dataset_data(dataset, idx_paths)
+except IDXError as err:
+    st.error(f"That file cannot be used: {err}")
+    st.stop()
+data_id = dataset if dataset != "idx" else f"idx:{idx_paths[0]}"
+has_factors = dataset == "tins"
+has_labels = targets is not None and not has_factors
+shape = X.shape[1:]
+
+# training here: (data_id, family) -> Job, this session's own runs
+RUNS = P + "runs"
+st.session_state.setdefault(RUNS, {})
+runs: dict = st.session_state[RUNS]
+
+
+def sources(family: str) -> dict:
+    """The models of `family` this page can show for this data: the pretrained one, and one trained here."""
+    out = {}
+    shipped = ui.shipped(family, dataset)
+    if shipped is not None:
+        out["pretrained checkpoint"] = shipped
+    job = runs.get((data_id, family))
+    if job is not None and job.status in ("done", "cancelled") and job.result is not None:
+        out["trained here"] = job.result
+    return out
+
+
+with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
+                 expanded=dataset == "idx" and not sources("vae")):
+    t = st.columns(4)
+    train_family = t[0].selectbox("Family", ["vae", "ae"], format_func=DISPLAY_NAMES.get, key=P + "train_family")
+    train_dim = int(t[1].slider("Latent dimensions", 2, 16, 2, key=P + "train_dim"))
+    train_seconds = int(t[2].slider("Time budget (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "train_seconds"))
+    beta = float(t[3].number_input("β, the weight of the KL term", 0.0, 20.0, 1.0, step=0.5, key=P + "train_beta",
+                                   disabled=train_family != "vae",
+                                   help="1 trains on the ELBO itself; more pushes the codes harder towards the "
+                                        "prior (a β-VAE)."))
+    b = st.columns([1, 1, 4])
+    if b[0].button("Train", type="primary", key=P + "train", width="stretch"):
+        old = runs.get((data_id, train_family))
+        if old is not None and not old.finished:
+            old.cancel.set()
+        overrides = {"latent_dim": train_dim, **({"beta": beta} if train_family == "vae" else {})}
+        runs[(data_id, train_family)] = jobs.start(
+            f"{DISPLAY_NAMES[train_family]} ({train_dim}-D) on {dataset}",
+            ui.training_work(train_family, X, overrides, train_seconds, "auto", seed=0))
+        st.session_state[P + "was_running"] = True
+    active = [job for (d, _), job in runs.items() if d == data_id and not job.finished]
+    if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, width="stretch"):
+        for job in active:
+            job.cancel.set()
+            job.message = "Cancelled by you."
+
+    def _training_view() -> None:
+        mine = [(f, job) for (d, f), job in runs.items() if d == data_id]
+        for family, job in mine:
+            jobs.show(job)
+            if job.losses:
+                steps = [r["step"] for r in job.losses]
+                lc = st.columns(2)
+                lc[0].plotly_chart(plots.line_chart(steps, {"reconstruction": [r.get("reconstruction") for r in
+                                                                                 job.losses]},
+                                                    "step", "reconstruction term", height=200,
+                                                    title=f"{DISPLAY_NAMES[family]}: reconstruction"),
+                                   key=f"{P}loss_rec_{family}", config={"displayModeBar": False})
+                if "kl" in job.losses[-1]:
+                    lc[1].plotly_chart(plots.line_chart(steps, {"KL": [r.get("kl") for r in job.losses]}, "step",
+                                                        "KL(q(z|x) ‖ p(z)) (nats)", height=200,
+                                                        title=f"{DISPLAY_NAMES[family]}: KL to the prior"),
+                                       key=f"{P}loss_kl_{family}", config={"displayModeBar": False})
+            if job.status == "done":
+                st.success(f"{job.label}: {job.message} Choose **trained here** as the model source to explore it.")
+        running = any(not job.finished for _, job in mine)
+        if not running and st.session_state.get(P + "was_running"):
+            st.session_state[P + "was_running"] = False
+            st.session_state[P + "source"] = "trained here"
+            st.rerun()  # a training finished: redraw the page with the new model
+        st.session_state[P + "was_running"] = running
+
+    st.fragment(_training_view, run_every=1.0 if active else None)()
+    st.caption("The loss is split into its two terms: the **reconstruction** term (how far decoded images are "
+               "from the originals, in nats for the VAE) and, for the VAE, the **KL** term (how far each image's "
+               "code distribution q(z|x) strays from the prior N(0, I)). Training runs in the background; the "
+               "rest of the page stays usable.")
+
+vae_sources = sources("vae")
+if not vae_sources:
+    st.info("There is no VAE for this data yet: train one above (the page opens from pretrained models for the "
+            "tins and the digits).")
+    st.stop()
+if len(vae_sources) > 1:
+    c[1].selectbox("Model source", list(vae_sources), key=P + "source")
+source = st.session_state.get(P + "source") if st.session_state.get(P + "source") in vae_sources else next(
+    iter(vae_sources))
+model = vae_sources[source]
+L = model.config.latent_dim
+mkey = ui.model_key(model)
+token = hashlib.md5(mkey.encode()).hexdigest()[:8]  # widget keys per model, so sliders reset with the model
+c[2].markdown(f"**VAE**, {L} latent dimensions, {source}  \n"
+              f"<small>{getattr(model, 'checkpoint_meta_', {}).get('command', 'trained in this page')}</small>",
+              unsafe_allow_html=True)
+Z = ui.codes(model, dataset, idx_paths)
+n = len(X)
+scale = IMAGE_SCALE.get(shape[0], max(1, 224 // shape[0]))
+
+# ---- 1. the latent map ---------------------------------------------------------------------------------------
+st.header("1 · The latent map")
+st.markdown(f"Each of the {n:,} images below is encoded to its point z. The left plot shows those points; the right "
+            "one decodes a regular grid of points over the same window, so you see what the decoder draws "
+            "at each place.")
+c = st.columns(3)
+colour_options = list(FACTORS) if has_factors else (["digit label" if dataset == "digits" else "label"]
+                                                      if has_labels else ["nothing"])
+colour_by = c[0].selectbox("Colour the points by", colour_options, key=P + "colour",
+                           help="For the tins, their true height or width in pixels, which the model never saw.")
+if L > 2:
+    how = c[1].radio("Which plane", ["two latent dimensions", "PCA plane"], key=P + "how", horizontal=True,
+                     help="With more than two dimensions, look along two of them (the others held at their "
+                          "mean) or along the two directions in which the codes vary most.")
+    if how == "two latent dimensions":
+        d = c[2].columns(2)
+        i = d[0].selectbox("Horizontal", range(L), format_func=lambda k: f"z{k + 1}", key=P + f"dim_i_{token}")
+        j = d[1].selectbox("Vertical", range(L), index=1, format_func=lambda k: f"z{k + 1}", key=P + f"dim_j_{token}")
+        if i == j:
+            st.error("Choose two different dimensions for the plane.")
+            st.stop()
+        view = latent.dims_view(L, i, j, origin=Z.mean(axis=0))
+    else:
+        view = latent.pca_view(Z)
+else:
+    view = latent.dims_view(L, 0, 1)
+categorical = colour_by in ("digit label", "label")
+colour = None if colour_by == "nothing" else (targets[:, FACTORS.index(colour_by)] if has_factors else targets)
+UV = view.to_plane(Z)
+extent = latent.plane_extent(UV)
+
+with panel_guard("The latent map"):
+    left, right = st.columns(2)
+    left.plotly_chart(latent.latent_scatter_figure(UV, colour, colour_by, view.labels, categorical=categorical,
+                                                   extent=extent, height=430),
+                      key=P + "map", config={"displayModeBar": False})
+    grid_n = GRID_N.get(dataset, 10)
+    grid_codes, _, _ = latent.plane_grid(view, *extent, grid_n)
+    grid = plots.image_grid(ui.decode(model, grid_codes), columns=grid_n, pad=1,
+                            scale=max(1, 480 // (grid_n * (shape[1] + 1))))
+    right.image(grid, caption=f"The decoded manifold: {grid_n}×{grid_n} points of the same window, decoded "
+                              f"({view.labels[0]} left to right, {view.labels[1]} bottom to top).",
+                width="stretch")
+    if has_factors:
+        axis_words = []
+        for a, (axis_name, direction) in enumerate(zip(view.labels, ("right", "up"))):
+            rr = latent.factor_correlations(UV[:, [a]], targets)[0]  # this plane axis against (height, width)
+            k = int(np.argmax(np.abs(rr)))
+            change = ("taller", "shorter")[int(rr[k] < 0)] if k == 0 else ("wider", "narrower")[int(rr[k] < 0)]
+            axis_words.append(f"moving {direction} along {axis_name}, the tins get {change} "
+                              f"(correlation with the true {FACTORS[k]} r = {rr[k]:+.2f})")
+        note("The colours change smoothly across the map: the model has sorted the tins by their true height and "
+             "width without ever being told them. " + "; ".join(axis_words)[0].upper() + "; ".join(axis_words)[1:]
+             + ". In the grid, "
+             "neighbouring tiles look alike: the decoder maps nearby points to similar tins.")
+    elif has_labels:
+        note("Each digit gathers in its own region of the map, with no label used in training: the encoder "
+             "puts similar images near each other. Between the regions, the grid shows the decoder morphing "
+             "one digit into the next; where two regions overlap, the digits look alike (4 and 9, 3 and 5).")
+    else:
+        note("Nearby points decode to similar images: the grid changes smoothly from tile to tile.")
+
+# ---- 2. sliders --------------------------------------------------------------------------------------------------
+st.header("2 · One slider per latent dimension")
+st.markdown("Set each coordinate of z yourself and the decoder draws its image. The sliders start at the code of "
+            "one real image.")
+ranges = ui.slider_range(model, Z)
+SLIDERS = [P + f"z{k}_{token}" for k in range(L)]
+
+
+def _set_sliders(z) -> None:
+    for key, value, (lo, hi) in zip(SLIDERS, z, ranges):
+        st.session_state[key] = float(np.clip(value, lo, hi))
+
+
+if SLIDERS[0] not in st.session_state:
+    _set_sliders(Z[0])
+
+
+def _slider_view() -> None:
+    left, right = st.columns([3, 2])
+    per_row = 1 if L <= 4 else 2
+    with left:
+        cols = st.columns(per_row)
+        z = [cols[k % per_row].slider(f"z{k + 1}", lo, hi, step=round((hi - lo) / 200, 4), key=SLIDERS[k],
+                                      format="%.2f")
+             for k, (lo, hi) in enumerate(ranges)]
+        b = st.columns(2)
+        b[0].button("Centre: z = 0", on_click=_set_sliders, args=(np.zeros(L),), key=P + "zero", width="stretch",
+                    help="The centre of the VAE's prior N(0, I).")
+        pick = int(np.random.default_rng(len(z) + int(sum(abs(v) * 1000 for v in z)) % 10_000).integers(n))
+        b[1].button("A random image's code", on_click=_set_sliders, args=(Z[pick],), key=P + "random",
+                    width="stretch", help="Jump to the code of an image of the data.")
+    image = ui.decode_now(model, np.asarray([z], dtype=np.float32))[0]  # decode once per change
+    # inline as a data URI: the new picture arrives with the rerun itself, with no second request for a file
+    right.markdown(f'<img src="{latent.png_data_uri(image, scale)}" alt="decoder(z)" '
+                   f'width="{image.shape[1] * scale}" style="image-rendering: pixelated">', unsafe_allow_html=True)
+    right.caption("decoder(z)")
+    note("Each slider moves one coordinate of z. " + (
+        "For the tins, one slider mostly changes the height and the other the width: each latent dimension has "
+        "taken one true factor." if has_factors else "Small moves change the image a little; large moves, "
+        "past ±2 or so for a VAE, leave the region the codes occupy and the images grow strange."))
+
+
+st.fragment(_slider_view)()
+
+# ---- 3. drag it live ------------------------------------------------------------------------------------------
+st.header("3 · Drag it live")
+st.markdown("Drag the orange point across the plane of section 1. Here the decoder runs **in your browser**: its "
+            "weights were sent once, and every mouse move decodes the image in JavaScript, with no trip to the "
+            "server between your hand and the picture.")
+
+
+def _plane_view() -> None:
+    with panel_guard("The latent plane"):
+        start = UV[0]
+        result = ui.latent_plane(model, view, UV, colour, categorical, extent, start=(start[0], start[1]),
+                                 key=P + f"plane_{token}")
+        point = result.get("point") if hasattr(result, "get") else getattr(result, "point", None)
+        if point:
+            zs = ", ".join(f"{v:.2f}" for v in point["z"])
+            st.caption(f"You let go at {view.labels[0]} = {point['u']:.2f}, {view.labels[1]} = {point['v']:.2f}: "
+                       f"z = ({zs}). (Only this, the place you let go, went back to the server.)")
+        note("The image follows the mouse at screen rate. Drag along a line where the colours of the points "
+             "change and watch one feature change in the image; drag off the cloud of points and the decoder "
+             "has to guess.")
+
+
+st.fragment(_plane_view)()
+
+# ---- 4. interpolation -------------------------------------------------------------------------------------------
+st.header("4 · Walk in a straight line between two images")
+st.markdown("Encode two images, walk from one code to the other in equal steps, and decode each step.")
+
+
+def _interpolation_view() -> None:
+    c = st.columns(3)
+    a = int(c[0].number_input("Start: image number", 0, n - 1, 0, key=P + "interp_a"))
+    far = int(np.argmax(np.linalg.norm(Z[:300] - Z[0], axis=1)))
+    b = int(c[1].number_input("End: image number", 0, n - 1, far, key=P + "interp_b"))
+    steps = int(c[2].slider("Steps", 3, 15, 9, key=P + "interp_steps"))
+    path = latent.interpolate(Z[a], Z[b], steps)
+    decoded = ui.decode(model, path)
+    t_ = np.linspace(0, 1, steps, dtype=np.float32)[:, None, None]
+    crossfade = (1 - t_) * X[a] + t_ * X[b]
+    s = max(2, 64 // shape[0])
+    st.image(plots.image_grid(np.concatenate([X[a:a + 1], decoded, X[b:b + 1]]), columns=steps + 2, scale=s),
+             caption="In latent space: the real start image, the decoded steps, the real end image.")
+    st.image(plots.image_grid(np.concatenate([X[a:a + 1], crossfade, X[b:b + 1]]), columns=steps + 2, scale=s),
+             caption="In pixel space, for comparison: a cross-fade, (1 − t)·start + t·end.")
+    note("The walk in latent space passes through plausible images all the way: each step is a tin (or a "
+         "digit) of its own, changing gradually. The cross-fade in pixel space is only ever two faint images "
+         "laid over each other: the data does not live on straight lines in pixel space, but it nearly does in "
+         "the latent space.")
+
+
+st.fragment(_interpolation_view)()
+
+# ---- 5. attribute vectors ------------------------------------------------------------------------------------------
+st.header("5 · Attribute vectors: directions that mean something")
+if has_factors:
+    vectors = {"taller": latent.attribute_vector(Z, targets[:, 0]), "wider": latent.attribute_vector(Z, targets[:, 1])}
+    st.markdown("The book builds a \"smiling\" direction for faces as the mean code of smiling faces minus the "
+                "mean code of the others. Here: **taller** = the mean code of the tallest quarter of the tins "
+                "minus that of the shortest quarter; **wider** likewise for the width.")
+elif has_labels:
+    vectors = {f"more like a {d}": v for d, v in latent.class_directions(Z, targets).items()}
+    st.markdown("For each digit, the direction **towards it**: the mean code of that digit's images minus the "
+                "mean code of all images.")
+else:
+    vectors = {}
+    st.info("Attribute vectors need labels or true factors; give a label file with your IDX images.")
+
+
+def _attribute_view() -> None:
+    c = st.columns(3)
+    name = c[0].selectbox("Attribute", list(vectors), key=P + "attr")
+    typical = int(np.argmin(np.linalg.norm(Z - np.median(Z, axis=0), axis=1)))  # a middling image to start from
+    k = int(c[1].number_input("Image number", 0, n - 1, typical, key=P + "attr_image"))
+    strength = float(c[2].slider("Strength: how much of the vector to add", -1.5, 1.5, 0.5, step=0.05,
+                                 key=P + "attr_strength",
+                                 help="1 adds the whole vector: the gap between the bottom and top quarters."))
+    v = vectors[name]
+    z = Z[k] + strength * v
+    cols = st.columns([1, 1, 1, 3])
+    s = max(2, 128 // shape[0])
+    cols[0].image(plots.image_grid(X[k:k + 1], columns=1, scale=s), caption="the image")
+    cols[1].image(plots.image_grid(ui.decode(model, Z[k:k + 1]), columns=1, scale=s), caption="decoded z")
+    cols[2].image(plots.image_grid(ui.decode(model, z[None]), columns=1, scale=s),
+                  caption=f"decoded z {'+' if strength >= 0 else '−'} {abs(strength):.1f} · “{name}”")
+    ladder = Z[k] + np.linspace(-1, 1, 5, dtype=np.float32)[:, None] * v
+    cols[3].image(plots.image_grid(ui.decode(model, ladder), columns=5, scale=max(1, s // 2)),
+                  caption="strength −1, −½, 0, +½, +1")
+    st.caption(f"The vector “{name}” = (" + ", ".join(f"{x:+.2f}" for x in v) + ")")
+    note("Adding the vector changes that one attribute and keeps the rest of the image: the same tin, taller. "
+         "It works because the attribute varies along a consistent direction in the latent space. Push too far, "
+         "past the tallest (or widest) tins in the data, and the code leaves the region the decoder was trained "
+         "on: the picture breaks up." if has_factors
+         else "Adding the vector pulls the image towards that digit while it keeps some of its own style; with a "
+              "large strength every image becomes the average look of the digit.")
+
+
+if vectors:
+    st.fragment(_attribute_view)()
+
+# ---- 6. AE against VAE ---------------------------------------------------------------------------------------------
+st.header("6 · A plain autoencoder against the VAE")
+st.markdown("A plain **autoencoder** has the same encoder and decoder but learns only to reconstruct. Nothing tells "
+            "its codes where to sit, so it has no prior to sample from: to generate, we can only guess a region "
+            "(here, a Gaussian fitted to its codes). The **VAE** adds the KL term, which pulls every code "
+            "towards N(0, I), so that decoding a draw from N(0, I) gives a plausible image.")
+ae_sources = sources("ae")
+if not ae_sources:
+    st.info("There is no autoencoder for this data yet: train one above (family: Autoencoder).")
+else:
+    ae = ae_sources.get("trained here", next(iter(ae_sources.values())))
+    with panel_guard("AE against VAE"):
+        cols = st.columns(2)
+        stats = {}
+        for col, (name, m) in zip(cols, (("Autoencoder", ae), ("VAE", model))):
+            Zm = ui.codes(m, dataset, idx_paths)
+            v = latent.dims_view(Zm.shape[1], 0, 1) if Zm.shape[1] == 2 else latent.pca_view(Zm)
+            holes = ui.holes(m, dataset, idx_paths)
+            lo, hi = np.quantile(Zm, 0.01, axis=0), np.quantile(Zm, 0.99, axis=0)
+            stats[name] = (holes, float((hi - lo).max()))
+            with col:
+                st.subheader(name)
+                st.plotly_chart(latent.latent_scatter_figure(v.to_plane(Zm), colour, colour_by, v.labels,
+                                                             categorical=categorical, height=330),
+                                key=P + f"cmp_map_{name}", config={"displayModeBar": False})
+                spread = ", ".join(f"z{k + 1} from {lo[k]:.1f} to {hi[k]:.1f}" for k in range(min(4, len(lo))))
+                st.metric("Sampling draws that land in a hole", f"{holes:.0%}",
+                          help="Share of 2,000 draws from the sampling distribution that lie farther from "
+                               "every image's code than 99% of codes lie from their nearest neighbour.")
+                st.caption(f"98% of the codes lie within: {spread}" + (", …" if len(lo) > 4 else "") + ".")
+                st.image(plots.image_grid(m.sample(24, seed=1), columns=8, scale=max(1, 96 // shape[0])),
+                         caption="24 decoded draws: " + ("N(0, I), the prior" if m.name == "vae"
+                                                         else "a Gaussian fitted to the codes"),
+                         width="stretch")
+        (ae_holes, ae_width), (vae_holes, vae_width) = stats["Autoencoder"], stats["VAE"]
+        note(f"Compare the two maps' axes. The autoencoder's codes sprawl over whatever range training happened to "
+             f"give them (up to {ae_width:.0f} units wide) and fill it unevenly, leaving empty space around them: "
+             f"{ae_holes:.0%} of its draws land where no training code lies, where the decoder was never trained, "
+             f"and decode to smudges or hybrids. The KL term pulls the VAE's codes in towards N(0, I) (at most {vae_width:.0f} "
+             f"units wide) and fills the gaps: {vae_holes:.0%} of its prior draws land in one"
+             + (", so more of its samples look like the data." if vae_holes < ae_holes else
+                "; with this little KL pressure the difference is small."))
+
+# ---- 7. encode your own ---------------------------------------------------------------------------------------------
+st.header("7 · Encode your own image")
+st.markdown(f"Upload a PNG or JPEG ({'a tin: a light shape on a dark background, or dark on light' if has_factors else 'a digit: dark ink on light paper works, or light on dark'})"
+            + (", or draw a digit" if dataset == "digits" else "") + ". "
+            f"It is turned to grayscale, {'cropped to the ' + ('digit' if dataset == 'digits' else 'object') + ', ' if not has_factors else ''}"
+            f"resized to {shape[0]}×{shape[1]}, encoded to its point z and decoded back.")
+picture, picture_name = None, ""
+how_in = "Upload a file"
+if dataset == "digits":
+    how_in = st.radio("Your image", ["Upload a file", "Draw a digit"], horizontal=True, key=P + "mine_how",
+                      label_visibility="collapsed")
+if how_in == "Upload a file":
+    upload = st.file_uploader("Your image (PNG or JPEG, at most 5 MB)", type=["png", "jpg", "jpeg"],
+                              key=P + "upload")
+    if upload is not None:
+        picture, picture_name = upload.getvalue(), upload.name
+else:
+    try:
+        picture, picture_name = ui.draw_pad(key=P + "draw"), "your drawing"
+    except latent.ImageError as err:
+        st.error(str(err), icon="🚫")
+if picture is not None:
+    try:
+        gray = latent.read_image(picture)
+        mine = latent.to_dataset_image(gray, shape, crop_to_content=not has_factors,
+                                       content_box=(1.0, 0.75) if dataset == "digits" else (0.72, 0.72))
+    except latent.ImageError as err:
+        st.error(f"**{picture_name}**: {err}", icon="🚫")
+    else:
+        with panel_guard("Your image"):
+            z_mine = model.encode(mine[None])
+            cols = st.columns([1, 1, 3])
+            s = max(2, 128 // shape[0])
+            cols[0].image(plots.image_grid(mine[None], columns=1, scale=s), caption="your image, as the model sees it")
+            cols[1].image(plots.image_grid(ui.decode_now(model, z_mine), columns=1, scale=s), caption="decoded from its z")
+            cols[2].plotly_chart(latent.latent_scatter_figure(UV, colour, colour_by, view.labels,
+                                                              categorical=categorical, extent=None, height=360,
+                                                              markers={"yours": tuple(view.to_plane(z_mine)[0])}),
+                                 key=P + "mine_map", config={"displayModeBar": False})
+            err_mine = float(((ui.decode_now(model, z_mine)[0] - mine) ** 2).mean())
+            typical = float(np.median(ui.reconstruction(model, dataset, idx_paths)))
+            note(f"Your image lands at the star. Its reconstruction error is {err_mine:.4f} per pixel, against "
+                 f"{typical:.4f} for a typical image of the data: "
+                 + ("close to the data's, so the model knows images like yours." if err_mine < 3 * typical else
+                    "much larger, so the model has never seen anything like it and decodes the nearest thing it "
+                    "knows."))
+
+# ---- 8. how well is it represented ------------------------------------------------------------------------------------
+st.header("8 · How well is the data represented?")
+with panel_guard("The measurements"):
+    errors = ui.reconstruction(model, dataset, idx_paths)
+    baseline = float(((X - X.mean(axis=0)) ** 2).mean())
+    m = st.columns(3)
+    m[0].metric("Reconstruction error (MSE per pixel)", f"{errors.mean():.4f}",
+                help="Mean of (decoded − original)² over every pixel of every image shown on this page.")
+    m[1].metric("Error of the mean image", f"{baseline:.4f}", help="What drawing the average image for every "
+                "input would score: the baseline a representation must beat.")
+    m[2].metric("Variance explained", f"{1 - errors.mean() / baseline:.1%}")
+    show = np.arange(min(10, n))
+    st.image(plots.image_grid(np.concatenate([X[show], ui.decode(model, Z[show])]), columns=len(show),
+                              scale=max(1, 64 // shape[0])),
+             caption="Top: images of the data; bottom: decoded from their codes.")
+    if has_factors:
+        r = latent.factor_correlations(Z, targets)
+        rows = [{"latent dimension": f"z{k + 1}", "r with height": round(float(r[k, 0]), 3),
+                 "r with width": round(float(r[k, 1]), 3),
+                 "tracks": FACTORS[int(np.argmax(np.abs(r[k])))] if np.abs(r[k]).max() > 0.8 else "no single factor"}
+                for k in range(L)]
+        st.table(rows)
+        best = []
+        for k in range(L):
+            f = int(np.argmax(np.abs(r[k])))
+            if abs(r[k, f]) > 0.8:
+                other = 1 - f
+                best.append(f"z{k + 1} tracks the {FACTORS[f]} (|r| = {abs(r[k, f]):.2f}"
+                            + (f", and leans on the {FACTORS[other]} too, |r| = {abs(r[k, other]):.2f})"
+                               if abs(r[k, other]) > 0.3 else ")"))
+        note(("; ".join(best) + ". " if best else "No latent dimension tracks a single factor closely. ") +
+             "A correlation r near ±1 means that dimension rises (or falls) in step with the true factor; near 0, "
+             "that it ignores it. A dimension that tracks one factor and ignores the other means the model has "
+             "found one real cause of variation in the tins, unsupervised; where it leans on both, the two causes "
+             "are partly mixed in it.")
+    else:
+        note(f"The decoder reproduces each image from just {L} numbers with {1 - errors.mean() / baseline:.0%} of "
+             "the pixel variance explained. Fine strokes are lost first: a small latent space keeps the overall "
+             "shape and drops details.")

@@ -1,0 +1,122 @@
+"""AppTest: the Latent Space page opens from the shipped checkpoints, its sliders redraw the decoded image, bad
+uploads and bad IDX files get a message, and training in the page reports progress and can be cancelled."""
+import io
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from gdl.data import tins
+from gdl.data.idx import save_idx
+from tests.app.conftest import script
+
+PAGE = script("pages/latent.py")
+
+
+@pytest.fixture
+def at():
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def decoded_image_url(at) -> str:
+    """The slider section's decoded image (an inline data URI)."""
+    return next(m.value for m in at.markdown if 'alt="decoder(z)"' in m.value)
+
+
+def png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(array, 0, 1) * 255).astype(np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_page_opens_from_checkpoints_with_every_section_and_the_factor_correlations(at):
+    headers = [h.value for h in at.header]
+    for number in range(9):
+        assert any(h.startswith(f"{number} ·") for h in headers), headers
+    assert not at.error
+    labels = [m.label for m in at.metric]
+    assert "Reconstruction error (MSE per pixel)" in labels and "Sampling draws that land in a hole" in labels
+    table = at.table[-1].value
+    assert list(table["tracks"]) != ["no single factor"] * len(table)
+    assert sorted(table["tracks"]) == ["height", "width"]  # the shipped tins VAE: one dimension per factor
+
+
+def test_moving_a_slider_changes_the_decoded_image(at):
+    before = decoded_image_url(at)
+    z1 = next(s for s in at.slider if s.label == "z1")
+    z1.set_value(-2.5).run()
+    assert not at.exception
+    after = decoded_image_url(at)
+    assert after != before
+    next(s for s in at.slider if s.label == "z2").set_value(2.5).run()
+    assert decoded_image_url(at) not in (before, after)
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("digit.png", b"this is text pretending to be a picture", "not an image"),
+    ("huge.png", b"\x00" * (6 * 2**20), "too large"),
+    ("cut.png", png(np.random.default_rng(0).random((64, 64))), "fail to decode"),
+])
+def test_a_bad_upload_produces_a_clear_message(at, name, data, message):
+    if name == "cut.png":
+        data = data[: len(data) // 2]
+    at.file_uploader(key="lat_upload").set_value((name, data, "image/png")).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any(name in e and message in e for e in errors), errors
+
+
+def test_an_uploaded_tin_is_encoded_placed_on_the_map_and_decoded(at):
+    big_tin = np.kron(tins.render(22, 12), np.ones((3, 3), np.float32))  # 96 x 96
+    at.file_uploader(key="lat_upload").set_value(("tin.png", png(big_tin), "image/png")).run()
+    assert not at.exception and not at.error
+    assert any(img.captions == ["decoded from its z"] for img in at.image)
+    assert any("Your image lands at the star" in i.value for i in at.info)
+
+
+def test_digits_get_label_colours_and_a_direction_per_digit(at):
+    at.selectbox(key="lat_data").set_value("digits").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="lat_colour").value == "digit label"
+    assert "more like a 7" in at.selectbox(key="lat_attr").options
+
+
+def test_an_idx_file_is_read_and_a_bad_one_gets_a_message(at, tmp_path):
+    rng = np.random.default_rng(0)
+    save_idx(rng.integers(0, 256, (40, 28, 28), dtype=np.uint8), tmp_path / "images-idx3-ubyte.gz")
+    (tmp_path / "broken").write_bytes(b"\x00\x00\x08\x03" + b"\x00" * 9)
+    at.selectbox(key="lat_data").set_value("idx").run()
+    assert not at.exception
+    at.text_input(key="lat_idx_images").set_value(str(tmp_path / "broken")).run()
+    assert any("cannot be used" in e.value and "cut short" in e.value for e in at.error)
+    at.text_input(key="lat_idx_images").set_value(str(tmp_path / "images-idx3-ubyte.gz")).run()
+    assert not at.exception and not at.error
+    assert any("no VAE for this data yet" in i.value for i in at.info)
+
+
+def test_training_in_the_page_shows_progress_then_can_be_cancelled(at):
+    at.selectbox(key="lat_data").set_value("digits").run()
+    at.slider(key="lat_train_seconds").set_value(60)
+    at.button(key="lat_train").click().run()
+    assert not at.exception
+    deadline = time.time() + 60
+    while time.time() < deadline:  # wait until it has logged a few steps
+        time.sleep(1.0)
+        at.run()
+        if any("step" in p.proto.text for p in at.get("progress")):
+            break
+    assert any("step" in p.proto.text for p in at.get("progress")), "no progress bar while training"
+    at.button(key="lat_cancel").click().run()
+    deadline = time.time() + 30
+    while time.time() < deadline and not any("Cancelled by you" in w.value for w in at.warning):
+        time.sleep(0.5)
+        at.run()
+    assert any("Cancelled by you" in w.value for w in at.warning)
+    assert not at.exception
+    # a cancelled run keeps the model it had: the page can show it
+    assert "trained here" in at.selectbox(key="lat_source").options
