@@ -9,6 +9,9 @@ pytestmark = pytest.mark.e2e
 def test_compare_page_renders_its_panels(server, app_page, output_dir):
     app_page.goto(server + "/compare")
     wait_for_app(app_page, timeout_ms=180_000)
+    # The panels fill in after the title (first visit computes samples and fields into the shared cache).
+    app_page.wait_for_function("() => document.querySelectorAll('h3').length >= 6", timeout=240_000)
+    wait_for_app(app_page, timeout_ms=180_000)
     assert error_texts(app_page) == []
     headings = [h.inner_text() for h in app_page.query_selector_all("h3")]
     for family in ("Autoregressive", "Normalizing flow", "VAE", "Energy-based", "Diffusion", "GAN"):
