@@ -9,6 +9,7 @@ PAGES = {
         st.Page("pages/world_map.py", title="World map: Hello World", icon="🌍", url_path="world_map"),
         st.Page("pages/compare.py", title="Six families side by side", icon="⚖️", url_path="compare"),
         st.Page("pages/latent.py", title="Latent space", icon="🧭", url_path="latent"),
+        st.Page("pages/diffusion.py", title="Diffusion", icon="🌫️", url_path="diffusion"),
     ],
 }
 st.navigation(PAGES).run()

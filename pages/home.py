@@ -47,5 +47,7 @@ st.page_link("pages/world_map.py", label="**World map (Hello World)**: p_data is
              "uniform box by maximum likelihood, watch it grow, explore the likelihood, judge models.", icon="🌍")
 st.page_link("pages/compare.py", label="**Six families side by side**: GAN, VAE, energy-based, diffusion, "
              "autoregressive and flow on the same data with the same budget, measured the same way.", icon="⚖️")
+st.page_link("pages/diffusion.py", label="**Diffusion**: noise the world map and the digits step by step, then "
+             "walk the learned denoising back from pure noise; DDPM against DDIM; draw me a 7.", icon="🌫️")
 st.page_link("pages/latent.py", label="**Latent space**: move through a VAE's latent space with sliders and a "
              "draggable point, walk between images, add \"taller\" to a tin, encode your own image.", icon="🧭")

@@ -241,28 +241,40 @@ class ResidualBlock(nn.Module):
 
 class GridEncoding(nn.Module):
     """Learned features stored on square grids of several resolutions over a 2-D box, read by bilinear
-    interpolation and concatenated (the dense version of Müller et al., 2022, "Instant Neural Graphics
-    Primitives"). A cell's features only answer for its neighbourhood, so sharp local detail is learned in
-    a few thousand steps, where an MLP on coordinates alone stays blurred. Points outside the box read its edge.
+    interpolation and concatenated (the dense-grid version of Müller et al., 2022, "Instant Neural Graphics
+    Primitives"). A cell's features only answer for its neighbourhood, so sharp local detail (a coastline)
+    is learned in a few thousand steps, where an MLP on coordinates alone stays blurred. Points outside the
+    box read its edge.
+
+    All levels' cells are rows of one `nn.Embedding`. A batch touches only 4 cells per point and level, so on
+    CPU and CUDA its gradient is sparse and `torch.optim.SparseAdam` updates just those rows
+    (see `Diffusion.make_optimizers`).
     """
 
     def __init__(self, levels: int, finest: int, features: int = 2, coarsest: int = 8):
         super().__init__()
-        sizes = np.unique(np.round(np.geomspace(coarsest, max(finest, coarsest), levels)).astype(int))
-        # small random start, so that at first the network leans on the coordinates themselves
-        self.grids = nn.ParameterList(nn.Parameter(torch.empty(1, features, int(r), int(r)).uniform_(-1e-4, 1e-4))
-                                      for r in sizes)
+        sizes = np.unique(np.round(np.geomspace(coarsest, max(finest, coarsest), levels)).astype(np.int64))
+        offsets = np.concatenate([[0], np.cumsum(sizes**2)[:-1]])  # first row of each level in the table
+        self.register_buffer("sizes", torch.as_tensor(sizes), persistent=False)  # (L,) cells per side
+        self.register_buffer("offsets", torch.as_tensor(offsets), persistent=False)  # (L,)
+        self.table = nn.Embedding(int((sizes**2).sum()), features)
+        nn.init.uniform_(self.table.weight, -1e-4, 1e-4)  # small: at first the network leans on the coordinates
         self.register_buffer("low", torch.full((2,), -3.0))  # the box the grids span, set from the data
         self.register_buffer("high", torch.full((2,), 3.0))
         self.out_dim = features * len(sizes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, 2) -> features (B, out_dim)."""
-        u = (2 * (x - self.low) / (self.high - self.low) - 1).clamp(-1, 1)  # (B, 2) in grid_sample's [-1, 1]
-        u = u[None, :, None, :]  # (1, B, 1, 2)
-        per_level = [nn.functional.grid_sample(grid, u, mode="bilinear", align_corners=True)[0, :, :, 0].T
-                     for grid in self.grids]  # each (B, features)
-        return torch.cat(per_level, dim=1)
+        u = ((x - self.low) / (self.high - self.low)).clamp(0, 1)  # (B, 2) in the unit square
+        r = self.sizes[None, :, None]  # (1, L, 1)
+        p = u[:, None, :] * (r - 1)  # (B, L, 2) position in cells, per level
+        corner = torch.minimum(p.floor().long(), r - 2)  # (B, L, 2) lower-left corner of the cell
+        fx, fy = (p - corner).unbind(dim=2)  # (B, L) each: where inside the cell
+        i = self.offsets + corner[..., 1] * r[..., 0] + corner[..., 0]  # (B, L) table row of the corner
+        rows = torch.stack([i, i + 1, i + r[..., 0], i + r[..., 0] + 1], dim=2)  # (B, L, 4) the cell's corners
+        weights = torch.stack([(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy], dim=2)  # (B, L, 4)
+        feats = (self.table(rows) * weights[..., None]).sum(dim=2)  # (B, L, features)
+        return feats.flatten(1)  # (B, out_dim)
 
 
 class NoisePredictor(nn.Module):
@@ -328,13 +340,13 @@ class DiffusionConfig(NeuralConfig):
     grid_levels: int = 6  # levels of the learned multi-resolution grid for 2-D inputs (0 = none)
     grid_resolution: int = 512  # cells per side of its finest level (coarsest: 8)
     grid_lr_scale: float = 30.0  # the grid's learning rate is this times lr
-    t_power: float = 3.0  # training draws t = ceil(T u^p), u ~ U(0, 1); p > 1 favours low noise (1 = uniform)
+    t_power: float = 4.0  # training draws t = ceil(T u^p), u ~ U(0, 1); p > 1 favours low noise (1 = uniform)
     num_classes: int = 0  # classes for conditioning (0 = unconditional); labels come from fit(X, y=...)
     cond_drop_prob: float = 0.1  # chance a label is dropped to the null class in training (classifier-free guidance)
     ema_decay: float = 0.995  # decay of the moving average of weights used for sampling (0 = use the last weights)
     variance: str = "posterior"  # reverse-step variance σ_t²: "posterior" (β̃_t) or "beta" (β_t)
     lr: float = 2e-3  # Adam learning rate
-    batch_size: int = 256  # observations per training step
+    batch_size: int = 512  # observations per training step
 
 
 class Diffusion(NeuralModel):
@@ -380,14 +392,14 @@ class Diffusion(NeuralModel):
             low, high = -torch.ones(self.dim), torch.ones(self.dim)
         else:
             z = self.to_model_space(X).cpu()
-            low, high = z.min(dim=0).values, z.max(dim=0).values
-            low, high = low - 0.1 * (high - low), high + 0.1 * (high - low)
+            z_low, z_high = z.min(dim=0).values, z.max(dim=0).values
+            low, high = z_low - 0.1 * (z_high - z_low), z_high + 0.1 * (z_high - z_low)
         self.x0_low.copy_(low)
         self.x0_high.copy_(high)
         for net in (self.net, self.ema):
-            if net is not None and net.grid is not None:  # the grid covers the same box
-                net.grid.low.copy_(low)
-                net.grid.high.copy_(high)
+            if net is not None and net.grid is not None:  # the grid spans the data's own box: x_t near the
+                net.grid.low.copy_(z_low)                  # data needs its cells; beyond it reads the edge
+                net.grid.high.copy_(z_high)
 
     @property
     def _clip(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -430,17 +442,27 @@ class Diffusion(NeuralModel):
 
     # ---- training: the simplified DDPM loss ---------------------------------------------------------------
     def make_optimizers(self) -> list[torch.optim.Optimizer]:
-        """Adam; the grid's cells, each touched by few points per batch, learn faster (as in Instant-NGP)."""
+        """Adam for the network; for the grid's cells (each touched by few points per batch) a higher rate,
+        as in Instant-NGP, and SparseAdam, which updates only the cells a batch touched (Adam where the
+        device has no sparse gradients, i.e. MPS)."""
         c = self.config
-        if self.net.grid is None:
-            return [torch.optim.Adam(self.net.parameters(), lr=c.lr)]
-        grid = list(self.net.grid.parameters())
+        grid = self.net.grid
+        if grid is None:
+            return [torch.optim.Adam(self.net.parameters(), lr=c.lr, foreach=True)]
         rest = [p for name, p in self.net.named_parameters() if not name.startswith("grid.")]
-        return [torch.optim.Adam([{"params": rest}, {"params": grid, "lr": c.lr * c.grid_lr_scale}], lr=c.lr)]
+        grid.table.sparse = self.device_.type in ("cpu", "cuda")
+        grid_opt = torch.optim.SparseAdam if grid.table.sparse else torch.optim.Adam
+        return [torch.optim.Adam(rest, lr=c.lr, foreach=True),
+                grid_opt(list(grid.parameters()), lr=c.lr * c.grid_lr_scale)]
 
     def train_step(self, x, optimizers, y=None) -> dict[str, float]:
-        """The base's gradient step on the noise-prediction loss, then the moving average of weights."""
-        losses = super().train_step(x, optimizers, y)
+        """One gradient step on the noise-prediction loss, then the moving average of weights."""
+        losses = self.loss(x, y)
+        for opt in optimizers:
+            opt.zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        for opt in optimizers:
+            opt.step()
         if self.ema is not None:
             self._ema_updates += 1
             # warm-up: early on average over fewer steps, so the average is not dominated by the random init
@@ -448,7 +470,7 @@ class Diffusion(NeuralModel):
             with torch.no_grad():
                 for p_avg, p in zip(self.ema.parameters(), self.net.parameters()):
                     p_avg.lerp_(p, 1 - decay)
-        return losses
+        return {k: float(v.detach()) for k, v in losses.items()}
 
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """|| ε - ε_θ(x_t, t, y) ||² averaged over the batch x (B, dim), t ~ U{1..T}, ε ~ N(0, I)."""

@@ -1,0 +1,457 @@
+"""Diffusion: noise the data forward in closed form, then step through the learned denoising from pure noise."""
+import numpy as np
+import streamlit as st
+
+from gdl import plots
+from gdl.data import world
+from gdl.ui import cache, jobs
+from gdl.ui import diffusion as dui
+from gdl.ui.widgets import note, panel_guard
+
+P = "dif_"  # this page's session-state prefix
+RUNS = P + "runs"  # dataset -> Job: this session's trainings
+st.session_state.setdefault(RUNS, {})
+
+st.title("🌫️ Diffusion: drown the data in noise, then learn to undo it")
+st.markdown(
+    "A diffusion model never learns p_data in one go. A fixed **forward process** adds a little Gaussian noise "
+    "at each of T steps until nothing of the data is left but a standard Gaussian cloud. A network learns the "
+    "**reverse**: given a noisy x_t and the step t, predict the noise ε that was added. Sampling starts from "
+    "pure noise and removes the predicted noise one small step at a time (Ho, Jain & Abbeel, 2020). Here you "
+    "can walk that road both ways, on points you can see (the world map) and on images."
+)
+
+c = st.columns([2, 3])
+dataset = c[0].selectbox("Data", list(dui.DATASETS), format_func=dui.DATASETS.get, key=P + "data")
+job = st.session_state[RUNS].get(dataset)
+trained = job.result if job is not None and job.status in ("done", "cancelled") and job.result is not None else None
+sources = (["trained here"] if trained is not None else []) + (["pretrained"] if dataset in dui.SHIPPED else [])
+if sources:
+    source = c[1].radio("Model", sources, horizontal=True, key=P + "source_" + dataset,
+                        help="The pretrained checkpoint ships with the app; train your own in section 7.")
+else:
+    source = None
+    c[1].info("No pretrained model for this data: sections 1-2 work as they are; train a model in section 7 "
+              "to run the reverse process.")
+model = trained if source == "trained here" else dui.shipped_model(dataset) if source == "pretrained" else None
+key = dui.model_key(model) if model is not None else ""
+is_world = dataset == "world"
+if model is not None:
+    mc = model.config
+    st.caption(f"The model: a residual MLP that predicts ε from (x_t, t"
+               + (", class" if mc.num_classes else "") + f"); {mc.schedule} schedule, T = {mc.timesteps} steps"
+               + (f"; {mc.num_classes} classes with label dropout {mc.cond_drop_prob:g} (classifier-free guidance)"
+                  if mc.num_classes else "")
+               + (f". Made by `{model.checkpoint_meta_.get('command')}`" if hasattr(model, "checkpoint_meta_") else
+                  ". Trained in this session") + ".")
+
+# ---- 1. the schedule ------------------------------------------------------------------------------------------
+st.header("1 · The noise schedule")
+st.markdown(
+    "Step t of the forward process keeps √(1 − β_t) of the signal and adds noise of variance β_t. Composing "
+    "t steps gives a closed form: **x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε** with ᾱ_t = Π (1 − β_s) and ε ~ N(0, I), "
+    "so any x_t can be drawn in one jump from x_0. The schedule decides how fast the signal fades."
+)
+c = st.columns([1, 1, 2])
+kinds = ["linear", "cosine"]
+default_kind = model.config.schedule if model is not None else "cosine"
+default_T = model.config.timesteps if model is not None else 200
+kind = c[0].radio("Schedule", kinds, index=kinds.index(default_kind), horizontal=True, key=P + "kind",
+                  help="linear: Ho et al. (2020); cosine: Nichol & Dhariwal (2021).")
+T = int(c[1].number_input("Steps T", 50, 1000, default_T, step=50, key=P + "T",
+                          help="Between 50 and 1,000. The pretrained model uses the values it was trained with."))
+if model is not None and (kind, T) != (model.config.schedule, model.config.timesteps):
+    c[2].caption(f"Sections 1 and 2 follow your choice; the model below was trained with the {model.config.schedule} "
+                 f"schedule and T = {model.config.timesteps}, and samples with those.")
+with panel_guard("The schedule"):
+    arrays = dui.schedule_arrays(kind, T)
+    cols = st.columns(3)
+    figs = [
+        ("β_t", plots.line_chart(arrays["t"], {"β_t": arrays["beta"]}, "step t", "β_t", height=230,
+                                 title="β_t (log scale)", log_y=True),
+         "**β_t** is the variance of the fresh noise added at step t: tiny at first, growing to the end."),
+        ("ᾱ_t", plots.line_chart(arrays["t"], {"ᾱ_t": arrays["alpha_bar"]}, "step t", "ᾱ_t", height=230,
+                                 title="ᾱ_t"),
+         "**ᾱ_t** is how much of x_0's variance survives to step t: 1 at the start, near 0 at T."),
+        ("SNR", plots.line_chart(arrays["t"], {"SNR": arrays["snr"]}, "step t", "ᾱ_t / (1 − ᾱ_t)", height=230,
+                                 title="SNR (log scale)", log_y=True),
+         "**SNR(t) = ᾱ_t / (1 − ᾱ_t)**: signal power over noise power. Below 1 the noise dominates."),
+    ]
+    for col, (name, fig, sentence) in zip(cols, figs):
+        fig.update_traces(marker=dict(size=2))
+        col.plotly_chart(fig, key=P + "sched_" + name, config={"displayModeBar": False})
+        col.markdown(sentence)
+    half = int(np.argmax(arrays["snr"] < 1)) + 1 if (arrays["snr"] < 1).any() else T
+    note(f"With the {kind} schedule the noise overtakes the signal (SNR < 1) at t = {half} of {T}. The linear "
+         "schedule destroys the signal early and then wastes many steps on what is already almost pure noise; "
+         "the cosine schedule lowers ᾱ_t gently, so more steps carry information the network can learn from.")
+
+# ---- 2. the forward process -----------------------------------------------------------------------------------
+st.header("2 · The forward process: from data to noise")
+st.markdown("Move t and watch the closed form q(x_t | x_0) at work: every observation keeps √ᾱ_t of itself "
+            "and gets √(1 − ᾱ_t) of one fixed noise draw.")
+
+
+def _forward_view() -> None:
+    t = int(st.slider("Step t", 0, T, min(T, max(1, T // 4)), key=P + "t",
+                      help="t = 0 is the data; t = T is (almost) pure noise."))
+    a = 1.0 if t == 0 else float(arrays["alpha_bar"][t - 1])
+    m = st.columns(3)
+    m[0].metric("Signal kept √ᾱ_t", f"{np.sqrt(a):.3f}")
+    m[1].metric("Noise added √(1 − ᾱ_t)", f"{np.sqrt(1 - a):.3f}")
+    m[2].metric("SNR", "∞" if t == 0 else f"{a / (1 - a):.3g}")
+    if is_world:
+        start = dui.forward_start("world", dui.FORWARD_N, 0)
+        x = dui.forward_at(start, kind, T, t)
+        view = dui.view_box(start["shift"], start["scale"])
+        layout = dui.map_layout(view, 460)
+        traces = [dui.points_trace(x, f"x_t at t = {t}", size=3, opacity=0.55),
+                  dui.prior_ellipse_trace(start["shift"], start["scale"])]
+        st.plotly_chart(dui.fast_figure(layout, traces, title=f"{dui.FORWARD_N:,} land points noised to t = {t}",
+                                        legend=False),
+                        key=P + "forward_map", config={"displayModeBar": False})
+        note("At small t the continents are still sharp; by the time the SNR falls below 1 the coastlines are gone, "
+             "and at t = T the points fill the dotted ellipse: a Gaussian that knows nothing of the land. That "
+             "Gaussian, N(0, I) in the model's standardised units, is where sampling starts.")
+    else:
+        start = dui.forward_start(dataset, 64, 0)
+        ts = np.unique(np.round(np.linspace(0, T, 9)).astype(int))
+        rows = [dui.forward_at(start, kind, T, int(s))[:6] for s in ts]  # each (6, H, W)
+        strip = np.stack(rows, axis=1).reshape(-1, *start["shape"])  # rows = images, columns = t
+        scale = 5 if dataset == "digits" else 2
+        st.image(plots.image_grid(strip, columns=len(ts), scale=scale),
+                 caption="The same six images (rows) at t = " + ", ".join(str(s) for s in ts) + " (columns).")
+        st.image(plots.image_grid(dui.forward_at(start, kind, T, t)[:16], columns=16, scale=scale),
+                 caption=f"16 images at your t = {t}")
+        note("Each row is one image sinking into noise. Strokes you can still read at a mid t are enough for the "
+             "network to guess the clean image from; by t = T every image looks like every other: pixel noise.")
+
+
+with panel_guard("The forward process"):
+    st.fragment(_forward_view)()
+
+# ---- 3. the reverse process, step by step -----------------------------------------------------------------
+st.header("3 · The reverse process, one step at a time")
+STEP, PLAYING = P + "step", P + "playing"
+st.session_state.setdefault(PLAYING, False)
+if model is None:
+    st.info("Train a model in section 7 to see its reverse process.")
+else:
+    st.markdown(
+        "Sampling starts from pure noise x_T ~ N(0, I). At each step the network predicts the noise ε̂ in x_t; "
+        "from it follows a guess of the clean data, **x̂_0 = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t**, and the sampler "
+        "moves x_t a little towards it (DDPM also adds a little fresh noise). The whole path is computed once; "
+        "stepping through it costs no network call."
+    )
+    T_model = model.config.timesteps
+    c = st.columns(5)
+    method = c[0].radio("Sampler", ["ddpm", "ddim"], format_func=str.upper, horizontal=True, key=P + "method",
+                        help="DDPM: all T stochastic steps. DDIM: a deterministic shortcut through fewer steps.")
+    ddim_options = sorted({s for s in (5, 10, 20, 25, 50, 100, 200, 500) if s < T_model} | {T_model})
+    if method == "ddim":
+        steps = int(c[1].select_slider("DDIM steps", ddim_options, value=min(50, T_model), key=P + "ddim_steps"))
+    else:
+        steps = T_model
+        c[1].markdown(f"**{T_model} steps** (DDPM visits every t)")
+    seed = int(c[2].number_input("Seed", 0, 1_000_000, 0, key=P + "seed"))
+    label, guidance = None, 0.0
+    if is_world:
+        n_chains = int(c[3].select_slider("Chains (points)", [100, 250, 500, 1000, 2000], value=1000,
+                                          key=P + "chains"))
+    else:
+        n_chains = 32
+        if model.config.num_classes:
+            choice = c[3].selectbox("Class", ["any"] + list(range(model.config.num_classes)), key=P + "class",
+                                    help="'any' samples unconditionally (the null label).")
+            label = None if choice == "any" else int(choice)
+            guidance = float(c[4].slider("Guidance w", 0.0, 6.0, 2.0, 0.5, key=P + "guidance",
+                                         disabled=label is None,
+                                         help="Classifier-free guidance: 0 = plain p(x | y); larger = more typical."))
+    with panel_guard("The reverse process"):
+        with st.spinner("Running the sampler once, recording every step…"):
+            traj = dui.trajectory(model, key, n_chains, seed, method, steps, label, guidance)
+            S = len(traj["timesteps"]) - 1
+            if is_world:
+                view = dui.model_view_box(model)
+                grid, arrows = dui.noise_field(model, key, tuple(int(t) for t in traj["timesteps"][:-1]), view)
+        traj_id = (key, n_chains, seed, method, steps, label, guidance)
+        if st.session_state.get(P + "traj_for") != traj_id:  # a new path: start again from pure noise
+            st.session_state[P + "traj_for"] = traj_id
+            st.session_state[STEP] = 0
+            st.session_state[PLAYING] = False
+        st.session_state[STEP] = min(int(st.session_state.get(STEP, 0)), S)
+        st.caption(f"{S} steps for {n_chains} chains took {traj['seconds']:.2f} s of sampling (once; now cached).")
+
+        def _move(delta: int) -> None:
+            st.session_state[STEP] = int(np.clip(st.session_state[STEP] + delta, 0, S))
+
+        def _jump(to: int) -> None:
+            st.session_state[STEP] = to
+            st.session_state[PLAYING] = False
+
+        def _toggle_play() -> None:
+            if not st.session_state[PLAYING] and st.session_state[STEP] >= S:
+                st.session_state[STEP] = 0  # play again from the start
+            st.session_state[PLAYING] = not st.session_state[PLAYING]
+
+        play_config = (st.session_state[PLAYING], st.session_state.get(P + "speed", 4))
+
+        def _player() -> None:
+            import time as _t; _t0 = _t.perf_counter()
+            try:
+                _player_inner()
+            finally:
+                open("/tmp/dif/frag.log", "a").write(f"{(_t.perf_counter() - _t0) * 1e3:.1f}\n")
+
+        def _player_inner() -> None:
+            if (st.session_state[PLAYING], st.session_state.get(P + "speed", 4)) != play_config:
+                st.rerun()  # play, pause or a new speed: restart this view with the matching timer
+            size = int(st.session_state.get(P + "stride", 1))
+            if st.session_state[PLAYING]:
+                _move(size)
+                if st.session_state[STEP] >= S:
+                    st.session_state[PLAYING] = False
+            b = st.columns([1, 1, 1.2, 1, 1, 2, 2])
+            b[0].button("⏮", on_click=_jump, args=(0,), key=P + "first", help="Back to pure noise",
+                        width="stretch")
+            b[1].button("◀", on_click=_move, args=(-size,), key=P + "back", help="Step back",
+                        width="stretch")
+            b[2].button("⏸ Pause" if st.session_state[PLAYING] else "▶ Play", on_click=_toggle_play,
+                        key=P + "play", width="stretch", type="primary")
+            b[3].button("▶|", on_click=_move, args=(size,), key=P + "next", help="Step forward",
+                        width="stretch")
+            b[4].button("⏭", on_click=_jump, args=(S,), key=P + "last", help="Jump to the samples",
+                        width="stretch")
+            b[5].select_slider("Step size", [1, 2, 5, 10, 20, 50], value=1 if S <= 60 else 5, key=P + "stride",
+                               help="Sampler steps per click or per frame of play.")
+            b[6].select_slider("Speed (frames/s)", [1, 2, 4, 8], value=4, key=P + "speed")
+            i = int(st.session_state[STEP])
+            t = int(traj["timesteps"][i])
+            st.slider("Step", 0, S, key=STEP, label_visibility="collapsed")
+            st.markdown(f"**step {i} of {S}** · t = {t} · √ᾱ_t = {np.sqrt(traj['alpha_bar'][i]):.3f}"
+                        + (" · pure noise" if i == 0 else " · the samples" if i == S else ""))
+            x_now = traj["x"][i]
+            x0 = traj["x0_pred"][i] if i < S else x_now
+            left, right = st.columns(2)
+            if is_world:
+                layout = dui.map_layout(view, 430)
+                k = len(dui.PATH_COLORS)
+                paths = traj["x"][: i + 1, :k].transpose(1, 0, 2)  # (k, i+1, 2): the highlighted chains so far
+                traces = [dui.points_trace(x_now, "x_t", size=3, opacity=0.45)]
+                if i < S:
+                    traces.append(dui.arrow_trace(grid, arrows[i]))
+                traces += dui.path_traces(paths)
+                left.plotly_chart(dui.fast_figure(layout, traces, title=f"x_t at t = {t}", legend=False),
+                                  key=P + "xt_map", config={"displayModeBar": False})
+                highlighted = dict(dui.points_trace(x0[:k], "highlighted", size=10, opacity=1),
+                                   marker={"color": dui.PATH_COLORS, "size": 10, "line": {"color": "white",
+                                                                                            "width": 1.5}})
+                traces = [dui.points_trace(x0, "x̂_0", color=plots.MODEL_COLOR, size=3, opacity=0.5), highlighted]
+                right.plotly_chart(dui.fast_figure(layout, traces, title="x̂_0 predicted from this step",
+                                                   legend=False), key=P + "x0_map", config={"displayModeBar": False})
+                on_land = float(np.mean(world.is_land(x_now)))
+                left.caption(f"Blue: all {n_chains:,} chains at step {i}, {on_land:.0%} of them on land. Coloured: "
+                             f"{k} highlighted chains and their paths from pure noise. Grey arrows: −ε̂, the way the "
+                             "next step pushes a point at each place.")
+                x0_land = float(np.mean(world.is_land(x0)))
+                right.caption(f"Orange: x̂_0, the model's guess of the clean point behind each chain if all the "
+                              f"predicted noise were removed in one jump ({x0_land:.0%} on land). The big dots are "
+                              "the highlighted chains' guesses.")
+            else:
+                scale = 6 if dataset == "digits" else 2
+                left.image(plots.image_grid(x_now, columns=8, scale=scale), caption=f"x_t at t = {t}",
+                           width="stretch")
+                right.image(plots.image_grid(x0, columns=8, scale=scale),
+                            caption="x̂_0: the clean images the model predicts from this step",
+                            width="stretch")
+
+        st.fragment(_player, run_every=(1.0 / play_config[1]) if play_config[0] else None)()
+        if is_world:
+            note("In the first few steps √ᾱ_t is almost 0, so x̂_0 divides by almost nothing and the guesses fly "
+                 "to the edges of the allowed box (the sampler clips x̂_0 to the data's range). Within about ten "
+                 "steps they collapse into one blob in the middle of the world: from so much noise the best guess "
+                 "is an average over all the land. As t falls the blob spreads and splits into continents, and "
+                 "x_t follows behind, reaching the land only in the last few dozen steps. The arrows first pull "
+                 "everything inwards, then point to the nearest coast. Follow a coloured chain: DDPM's path "
+                 "jitters because each step adds fresh noise; DDIM's glides.")
+        else:
+            note("At first x̂_0 is one grey average of all the images; within a few steps it commits to a shape, "
+                 "and the late steps only sharpen strokes. x_t lags behind x̂_0: it is x̂_0 plus the noise that "
+                 "is still left." + (" With a class chosen, guidance pushes every chain towards that digit."
+                                     if label is not None else ""))
+        frames_for = dict(traj=traj, view=view if is_world else None)
+        d = st.columns(2)
+        d[0].download_button("⬇️ The denoising as an animated GIF", lambda: dui.gif_bytes(
+            dui.denoising_frames(**frames_for)), file_name=f"diffusion-{dataset}-{method}-{steps}.gif",
+            mime="image/gif", key=P + "gif", on_click="ignore", width="stretch")
+        d[1].download_button("⬇️ The denoising as a PNG strip", lambda: dui.strip_bytes(
+            dui.denoising_frames(**frames_for)), file_name=f"diffusion-{dataset}-{method}-{steps}.png",
+            mime="image/png", key=P + "strip", on_click="ignore", width="stretch")
+
+# ---- 4. DDPM against DDIM -----------------------------------------------------------------------------------
+st.header("4 · DDPM against DDIM")
+if model is None:
+    st.info("Train a model in section 7 to race the two samplers.")
+else:
+    st.markdown(
+        "The same network, the same seed, two samplers. **DDPM** (ancestral sampling) walks all T steps and adds "
+        "fresh noise at each. **DDIM** (Song et al., 2021) reads the same network as a deterministic ODE and "
+        "jumps through a sub-sequence of the steps: x_prev = √ᾱ_prev x̂_0 + √(1 − ᾱ_prev) ε̂."
+    )
+    T_model = model.config.timesteps
+    c = st.columns(3)
+    race_steps = int(c[0].select_slider("DDIM steps", [s for s in (5, 10, 20, 50, 100) if s < T_model] + [T_model],
+                                        value=min(20, T_model), key=P + "race_steps"))
+    race_seed = int(c[1].number_input("Seed for both", 0, 1_000_000, 7, key=P + "race_seed"))
+    n_race = 500 if is_world else 32
+    with panel_guard("DDPM against DDIM"), st.spinner("Sampling with both…"):
+        ddpm, ddpm_s = dui.timed_samples(model, key, n_race, race_seed, "ddpm", T_model)
+        ddim, ddim_s = dui.timed_samples(model, key, n_race, race_seed, "ddim", race_steps)
+        cols = st.columns(2)
+        for col, name, samples, n_steps, secs in ((cols[0], "DDPM", ddpm, T_model, ddpm_s),
+                                                  (cols[1], "DDIM", ddim, race_steps, ddim_s)):
+            m = col.columns(3)
+            m[0].metric(f"{name} steps", f"{n_steps}")
+            m[1].metric("time", f"{secs:.2f} s")
+            if is_world:
+                m[2].metric("on land", f"{np.mean(world.is_land(samples)):.1%}")
+                layout = dui.map_layout((-180.0, -90.0, 180.0, 90.0), 330)
+                col.plotly_chart(dui.fast_figure(layout, [dui.points_trace(samples, name, size=3,
+                                                                           color=plots.FAMILY_COLORS["diffusion"])],
+                                                 title=f"{n_race:,} {name} samples", legend=False),
+                                 key=P + "race_" + name, config={"displayModeBar": False})
+            else:
+                if dataset == "digits":
+                    clf = dui.digit_judge()[0]
+                    conf = clf.predict_proba(np.clip(samples, 0, 1).reshape(len(samples), -1)).max(axis=1).mean()
+                    m[2].metric("classifier confidence", f"{conf:.2f}")
+                col.image(plots.image_grid(samples, columns=8, scale=6 if dataset == "digits" else 2),
+                          caption=f"{n_race} {name} samples", width="stretch")
+        speedup = ddpm_s / max(ddim_s, 1e-9)
+        note(f"DDIM made its samples with {T_model // max(race_steps, 1)}× fewer network calls ({speedup:.1f}× "
+             "faster here) and lands close to DDPM's quality until the steps get very few, when its samples "
+             "blur. DDIM with η = 0 is deterministic: the same seed gives the very same samples every time, so "
+             "the starting noise x_T alone decides the sample. DDPM's fresh noise at each step does not.")
+
+# ---- 5. conditional digits -------------------------------------------------------------------------------------
+st.header("5 · Draw me a 7: class-conditional digits with guidance")
+digits_model = (trained if dataset == "digits" and source == "trained here" else dui.shipped_model("digits"))
+if digits_model is None or not digits_model.config.num_classes:
+    st.info("The digits model is not class-conditional here; the pretrained one is.")
+else:
+    st.markdown(
+        "The digits model also sees the class y, and in training the label was hidden (replaced by a *null* "
+        "class) 10% of the time, so the same network predicts both ε(x_t, y) and ε(x_t). **Classifier-free "
+        "guidance** (Ho & Salimans, 2021) steps along ε̃ = (1 + w) ε(x_t, y) − w ε(x_t): w = 0 is plain p(x | y); "
+        "a larger w exaggerates what makes a 7 a 7, trading variety for clarity."
+    )
+    dkey = dui.model_key(digits_model)
+    c = st.columns([3, 2, 1])
+    digit = c[0].segmented_control("Class", list(range(10)), default=7, key=P + "digit")
+    digit = 7 if digit is None else int(digit)
+    w = float(c[1].slider("Guidance strength w", 0.0, 6.0, 2.0, 0.5, key=P + "w"))
+    dseed = int(c[2].number_input("Seed", 0, 1_000_000, 3, key=P + "dseed"))
+    with panel_guard("Conditional digits"), st.spinner("Drawing…"):
+        dtraj = dui.trajectory(digits_model, dkey, 8, dseed, "ddim", min(50, digits_model.config.timesteps),
+                               digit, w)
+        cols_t = np.unique(np.round(np.linspace(0, len(dtraj["timesteps"]) - 1, 10)).astype(int))
+        strip = dtraj["x0_pred"][np.minimum(cols_t, len(dtraj["x0_pred"]) - 1)]  # (10, 8, H, W)
+        strip[-1] = dtraj["x"][-1]
+        st.image(plots.image_grid(strip.transpose(1, 0, 2, 3).reshape(-1, 8, 8), columns=len(cols_t), scale=5),
+                 caption="Eight chains (rows), x̂_0 from pure noise (left) to the sample (right), "
+                         f"t = {', '.join(str(dtraj['timesteps'][i]) for i in cols_t)}")
+        m = st.columns(4)
+        m[0].metric(f"Read as a {digit} by the classifier", f"{dui.class_agreement(dtraj['sample'], digit):.0%}")
+        st.markdown("**The same seed at four guidance strengths** (DDIM, 50 steps):")
+        gcols = st.columns(4)
+        for col, g in zip(gcols, (0.0, 1.0, 3.0, 6.0)):
+            s = dui.trajectory(digits_model, dkey, 8, dseed, "ddim", min(50, digits_model.config.timesteps),
+                               digit, g)["sample"]
+            col.image(plots.image_grid(s, columns=4, scale=5), width="stretch",
+                      caption=f"w = {g:g}: {dui.class_agreement(s, digit):.0%} read as {digit}")
+        note("Watch the digit appear: the rough shape is settled in the first few steps, the later ones only "
+             "clean the strokes. With w = 0 some samples are wobbly or look like another digit; as w grows they "
+             "become bolder and more alike, and the classifier agrees more often, until a large w over-saturates "
+             "them.")
+
+# ---- 6. how good are the samples -----------------------------------------------------------------------------
+st.header("6 · How good are the samples?")
+if model is None:
+    st.info("Train a model in section 7 to measure it.")
+elif is_world:
+    with panel_guard("The measurements"), st.spinner("Sampling 1,000 points…"):
+        q = dui.world_quality(model, key)
+        m = st.columns(4)
+        m[0].metric("Samples on land", f"{q['land']:.1%}", help="1,000 DDPM samples, seed 1.")
+        m[1].metric("Coverage (held-out within 2°)", f"{q['coverage']:.1%}")
+        m[3].metric("Entropy floor log A", f"{world.entropy():.3f} nats")
+        bound = st.session_state.get(P + "nll_for") == key
+        if bound:
+            nll = dui.world_nll_bound(model, key)
+            m[2].metric("Held-out NLL bound", f"≤ {nll:.3f} nats", delta=f"{nll - world.entropy():+.3f} vs the floor",
+                        delta_color="inverse")
+        elif m[2].button("Compute the NLL bound", key=P + "nll",
+                         help=f"The ELBO costs T = {model.config.timesteps} network calls per held-out point "
+                              f"({dui.HELD_OUT_N:,} points)."):
+            st.session_state[P + "nll_for"] = key
+            st.rerun()
+        note("Most of the samples land on land, and they reach every continent. The diffusion model has no exact "
+             "likelihood; its evidence lower bound gives an upper bound on the held-out NLL. It sits above the "
+             "floor log A because the bound is loose and because a smooth network cannot draw a coastline as sharp "
+             "as the land mask.")
+elif dataset == "digits":
+    with panel_guard("The measurements"), st.spinner("Sampling 300 digits and scoring them…"):
+        q = dui.digit_quality(model, key)
+        rows = [{"": "real held-out digits", **q["real"]}, {"": "diffusion samples (DDPM, unconditional)",
+                                                             **q["model"]}]
+        st.dataframe(rows, hide_index=True, column_config={
+            "confidence": st.column_config.NumberColumn(format="%.3f"),
+            "evenness": st.column_config.NumberColumn(format="%.3f"),
+            "nearest_train_distance": st.column_config.NumberColumn("nearest train", format="%.2f")})
+        st.caption(f"The benchmark's scores (gdl.bench.digit_scores) from a classifier trained on real digits "
+                   f"(test accuracy {q['accuracy']:.1%}): confidence = how sure it is about each sample; evenness = "
+                   "1 when all ten digits appear equally; nearest train = mean distance to the closest training "
+                   "image (near 0 would mean the model copies its training set).")
+        note("Close confidence and evenness to the real digits mean the samples read as digits, all ten of them; a "
+             "nearest-training distance well above 0 means they are new images, not copies.")
+else:
+    st.info("There is no sample score for this data yet: judge the samples by eye.")
+
+# ---- 7. train here -------------------------------------------------------------------------------------------
+st.header("7 · Train your own")
+st.markdown(f"Train a fresh diffusion model on **{dui.DATASETS[dataset].lower()}** here, with the schedule and T "
+            "of section 1" + (", class-conditional with label dropout" if dataset == "digits" else "")
+            + ". It runs in the background; this page keeps working, and the result appears as "
+              "*trained here* at the top.")
+c = st.columns(4)
+budget = int(c[0].slider("Time budget (s)", 10, int(jobs.MAX_SECONDS), 60, step=10, key=P + "budget"))
+from gdl.ui.compare import devices  # noqa: E402  (shared device list)
+
+device = c[1].selectbox("Device", devices(), key=P + "device")
+train_seed = int(c[2].number_input("Training seed", 0, 1_000_000, 0, key=P + "train_seed"))
+c[3].markdown(f"Schedule **{kind}**, T = **{T}**")
+running = job is not None and not job.finished
+b = st.columns([1, 1, 4])
+if b[0].button("🏋️ Train", type="primary", key=P + "train", disabled=running, width="stretch"):
+    st.session_state[RUNS][dataset] = jobs.start(f"Diffusion on {dataset}",
+                                                 dui.training_work(dataset, kind, T, budget, device, train_seed))
+    st.rerun()
+if b[1].button("✋ Cancel", key=P + "cancel", disabled=not running, width="stretch"):
+    job.cancel.set()
+    job.message = "Cancelled by you: the model keeps the weights it had."
+
+
+def _progress_view() -> None:
+    current = st.session_state[RUNS].get(dataset)
+    if current is None:
+        return
+    jobs.show(current)
+    if current.status == "done":
+        st.success(f"{current.label}: {current.message} Choose *trained here* at the top to use it.")
+    if current.finished and st.session_state.get(P + "was_running"):
+        st.session_state[P + "was_running"] = False
+        st.rerun()  # the training ended: redraw the page with the new model
+    st.session_state[P + "was_running"] = not current.finished
+
+
+st.fragment(_progress_view, run_every=1.0 if running else None)()

@@ -1,0 +1,109 @@
+"""AppTest: the Diffusion page opens from the shipped checkpoints, the forward t slider moves the points, and
+stepping through the reverse process moves the step counter and the figures."""
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import script
+
+PAGE = script("pages/diffusion.py")
+SMALL = {"dif_chains": 100, "dif_race_steps": 10}  # keep the sampling light: the page's own defaults are larger
+
+
+def _open(**state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=600)
+    for key, value in {**SMALL, **state}.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def world():
+    return _open()
+
+
+def _counter(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**step "))
+
+
+def _plot(at, key: str) -> dict:
+    """The Plotly spec of the chart whose element id carries `key`."""
+    for element in at.get("plotly_chart"):
+        if key in element.proto.id:
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart with key {key}")
+
+
+def _xs(spec: dict, trace: int = 0) -> list:
+    x = spec["data"][trace]["x"]
+    return x if isinstance(x, list) else [x]  # plotly may encode numpy arrays; the spec still changes with them
+
+
+def test_the_page_opens_on_the_world_from_pure_noise(world):
+    assert _counter(world).startswith("**step 0 of ")
+    assert "pure noise" in _counter(world)
+    metrics = {m.label: m.value for m in world.metric}
+    assert metrics["DDPM steps"] == str(world.session_state["dif_T"])
+    assert metrics["DDIM steps"] == "10"
+    assert metrics["Samples on land"].endswith("%")
+
+
+def test_moving_the_t_slider_changes_the_forward_map(world):
+    before = _plot(world, "dif_forward_map")
+    world.slider(key="dif_t").set_value(int(world.session_state["dif_T"])).run()
+    assert not world.exception
+    after = _plot(world, "dif_forward_map")
+    assert _xs(after) != _xs(before)
+    assert float(next(m.value for m in world.metric if m.label.startswith("Signal kept"))) < 0.01
+
+
+def test_stepping_changes_the_step_counter_and_the_maps(world):
+    world.button(key="dif_first").click().run()
+    before_xt, before_x0 = _plot(world, "dif_xt_map"), _plot(world, "dif_x0_map")
+    start = _counter(world)
+    world.button(key="dif_next").click().run()
+    assert not world.exception
+    stride = int(world.session_state["dif_stride"])
+    assert _counter(world).startswith(f"**step {stride} of ") and _counter(world) != start
+    assert _xs(_plot(world, "dif_xt_map")) != _xs(before_xt)
+    assert _xs(_plot(world, "dif_x0_map")) != _xs(before_x0)
+    world.button(key="dif_back").click().run()
+    assert _counter(world) == start
+    world.button(key="dif_last").click().run()
+    assert "the samples" in _counter(world)
+
+
+def test_play_advances_by_the_step_size_and_then_offers_pause(world):
+    world.button(key="dif_first").click().run()
+    world.button(key="dif_play").click().run()
+    assert not world.exception
+    assert world.button(key="dif_play").label.startswith("⏸")
+    assert not _counter(world).startswith("**step 0 of ")
+    world.button(key="dif_play").click().run()
+    assert world.button(key="dif_play").label.startswith("▶")
+
+
+def test_a_ddim_path_has_as_many_steps_as_asked(world):
+    world.radio(key="dif_method").set_value("ddim").run()
+    world.select_slider(key="dif_ddim_steps").set_value(10).run()
+    assert not world.exception
+    assert _counter(world).startswith("**step 0 of 10**")
+
+
+def test_digits_noise_forward_step_backward_and_draw_a_chosen_class():
+    at = _open(dif_data="digits")
+    images = [img.value for img in at.get("image")]
+    at.slider(key="dif_t").set_value(0).run()
+    assert [img.value for img in at.get("image")] != images  # the grid at t changed
+    at.button(key="dif_next").click().run()
+    assert not at.exception
+    assert not _counter(at).startswith("**step 0 of ")
+    labels = [m.label for m in at.metric]
+    assert "Read as a 7 by the classifier" in labels
+    assert any(d for d in at.dataframe)  # the benchmark's digit scores
+    at.selectbox(key="dif_class").set_value(3).run()
+    assert not at.exception
+    assert _counter(at).startswith("**step 0 of ")  # a new class is a new path: back to pure noise
