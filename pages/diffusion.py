@@ -10,6 +10,7 @@ from gdl.ui.widgets import note, panel_guard
 
 P = "dif_"  # this page's session-state prefix
 RUNS = P + "runs"  # dataset -> Job: this session's trainings
+WORLD_VIEW = (-180.0, -90.0, 180.0, 90.0)
 st.session_state.setdefault(RUNS, {})
 
 st.title("🌫️ Diffusion: drown the data in noise, then learn to undo it")
@@ -96,7 +97,8 @@ def _forward_view() -> None:
     t = int(st.slider("Step t", 0, T, min(T, max(1, T // 4)), key=P + "t",
                       help="t = 0 is the data; t = T is (almost) pure noise."))
     a = 1.0 if t == 0 else float(arrays["alpha_bar"][t - 1])
-    m = st.columns(3)
+    left, right = st.columns([3, 2]) if is_world else (st.container(), st.container())
+    m = right.columns(3)
     m[0].metric("Signal kept √ᾱ_t", f"{np.sqrt(a):.3f}")
     m[1].metric("Noise added √(1 − ᾱ_t)", f"{np.sqrt(1 - a):.3f}")
     m[2].metric("SNR", "∞" if t == 0 else f"{a / (1 - a):.3g}")
@@ -104,15 +106,14 @@ def _forward_view() -> None:
         start = dui.forward_start("world", dui.FORWARD_N, 0)
         x = dui.forward_at(start, kind, T, t)
         view = dui.view_box(start["shift"], start["scale"])
-        layout = dui.map_layout(view, 460)
-        traces = [dui.points_trace(x, f"x_t at t = {t}", size=3, opacity=0.55),
-                  dui.prior_ellipse_trace(start["shift"], start["scale"])]
-        st.plotly_chart(dui.fast_figure(layout, traces, title=f"{dui.FORWARD_N:,} land points noised to t = {t}",
-                                        legend=False),
-                        key=P + "forward_map", config={"displayModeBar": False})
-        note("At small t the continents are still sharp; by the time the SNR falls below 1 the coastlines are gone, "
-             "and at t = T the points fill the dotted ellipse: a Gaussian that knows nothing of the land. That "
-             "Gaussian, N(0, I) in the model's standardised units, is where sampling starts.")
+        left.image(dui.png_bytes(dui.map_picture(view, x, ellipse=(start["shift"], start["scale"]),
+                                                 caption=f"{dui.FORWARD_N:,} land points noised to t = {t}")),
+                   alt="forward map", width="stretch")
+        with right:
+            note("At small t the continents are still sharp. By the time the SNR falls below 1 the coastlines are "
+                 "gone, and at t = T the points fill the dark ellipse (two standard deviations of the noise): a "
+                 "Gaussian that knows nothing of the land. That Gaussian, N(0, I) in the model's standardised "
+                 "units, is where sampling starts.")
     else:
         start = dui.forward_start(dataset, 64, 0)
         ts = np.unique(np.round(np.linspace(0, T, 9)).astype(int))
@@ -156,8 +157,10 @@ else:
     seed = int(c[2].number_input("Seed", 0, 1_000_000, 0, key=P + "seed"))
     label, guidance = None, 0.0
     if is_world:
-        n_chains = int(c[3].select_slider("Chains (points)", [100, 250, 500, 1000, 2000], value=1000,
+        n_chains = int(c[3].select_slider("Chains (points)", [100, 250, 500, 1000, 2000], value=500,
                                           key=P + "chains"))
+        c[4].toggle("Whole paths", key=P + "whole_paths",
+                    help="Draw each highlighted chain's whole path from pure noise, not only its last steps.")
     else:
         n_chains = 32
         if model.config.num_classes:
@@ -197,13 +200,6 @@ else:
         play_config = (st.session_state[PLAYING], st.session_state.get(P + "speed", 4))
 
         def _player() -> None:
-            import time as _t; _t0 = _t.perf_counter()
-            try:
-                _player_inner()
-            finally:
-                open("/tmp/dif/frag.log", "a").write(f"{(_t.perf_counter() - _t0) * 1e3:.1f}\n")
-
-        def _player_inner() -> None:
             if (st.session_state[PLAYING], st.session_state.get(P + "speed", 4)) != play_config:
                 st.rerun()  # play, pause or a new speed: restart this view with the matching timer
             size = int(st.session_state.get(P + "stride", 1))
@@ -234,36 +230,31 @@ else:
             x0 = traj["x0_pred"][i] if i < S else x_now
             left, right = st.columns(2)
             if is_world:
-                layout = dui.map_layout(view, 430)
                 k = len(dui.PATH_COLORS)
-                paths = traj["x"][: i + 1, :k].transpose(1, 0, 2)  # (k, i+1, 2): the highlighted chains so far
-                traces = [dui.points_trace(x_now, "x_t", size=3, opacity=0.45)]
-                if i < S:
-                    traces.append(dui.arrow_trace(grid, arrows[i]))
-                traces += dui.path_traces(paths)
-                left.plotly_chart(dui.fast_figure(layout, traces, title=f"x_t at t = {t}", legend=False),
-                                  key=P + "xt_map", config={"displayModeBar": False})
-                highlighted = dict(dui.points_trace(x0[:k], "highlighted", size=10, opacity=1),
-                                   marker={"color": dui.PATH_COLORS, "size": 10, "line": {"color": "white",
-                                                                                            "width": 1.5}})
-                traces = [dui.points_trace(x0, "x̂_0", color=plots.MODEL_COLOR, size=3, opacity=0.5), highlighted]
-                right.plotly_chart(dui.fast_figure(layout, traces, title="x̂_0 predicted from this step",
-                                                   legend=False), key=P + "x0_map", config={"displayModeBar": False})
-                on_land = float(np.mean(world.is_land(x_now)))
-                left.caption(f"Blue: all {n_chains:,} chains at step {i}, {on_land:.0%} of them on land. Coloured: "
-                             f"{k} highlighted chains and their paths from pure noise. Grey arrows: −ε̂, the way the "
-                             "next step pushes a point at each place.")
-                x0_land = float(np.mean(world.is_land(x0)))
-                right.caption(f"Orange: x̂_0, the model's guess of the clean point behind each chain if all the "
-                              f"predicted noise were removed in one jump ({x0_land:.0%} on land). The big dots are "
-                              "the highlighted chains' guesses.")
+                trail = i if st.session_state.get(P + "whole_paths") else min(i, max(8, S // 10))
+                paths = traj["x"][i - trail: i + 1, :k].transpose(1, 0, 2)  # (k, trail+1, 2)
+                field = (grid, arrows[i]) if i < S else None
+                on_land, x0_land = float(np.mean(world.is_land(x_now))), float(np.mean(world.is_land(x0)))
+                left.image(dui.png_bytes(dui.map_picture(view, x_now, arrows=field, paths=paths,
+                                                         caption=f"x_t at t = {t}")),
+                           alt="x_t map", width="stretch",
+                           caption=f"Blue: all {n_chains:,} chains at step {i} ({on_land:.0%} on land). Coloured: "
+                                   f"{k} highlighted chains and their " + ("whole paths." if trail == i else
+                                                                           f"last {trail} steps.")
+                                   + (" Grey arrows: −ε̂, the way the next step pushes a point there." if i < S
+                                      else ""))
+                right.image(dui.png_bytes(dui.map_picture(view, x0, color=plots.MODEL_COLOR, highlight=x0[:k],
+                                                          caption="x̂_0 predicted at this step")),
+                            alt="x0 map", width="stretch",
+                            caption=f"Orange: x̂_0, the model's guess of the clean point behind each chain if all "
+                                    f"the predicted noise were removed in one jump ({x0_land:.0%} on land). The big "
+                                    "dots are the highlighted chains' guesses.")
             else:
                 scale = 6 if dataset == "digits" else 2
                 left.image(plots.image_grid(x_now, columns=8, scale=scale), caption=f"x_t at t = {t}",
-                           width="stretch")
-                right.image(plots.image_grid(x0, columns=8, scale=scale),
-                            caption="x̂_0: the clean images the model predicts from this step",
-                            width="stretch")
+                           alt="x_t images", width="stretch")
+                right.image(plots.image_grid(x0, columns=8, scale=scale), alt="x0 images", width="stretch",
+                            caption="x̂_0: the clean images the model predicts from this step")
 
         st.fragment(_player, run_every=(1.0 / play_config[1]) if play_config[0] else None)()
         if is_world:
@@ -315,11 +306,9 @@ else:
             m[1].metric("time", f"{secs:.2f} s")
             if is_world:
                 m[2].metric("on land", f"{np.mean(world.is_land(samples)):.1%}")
-                layout = dui.map_layout((-180.0, -90.0, 180.0, 90.0), 330)
-                col.plotly_chart(dui.fast_figure(layout, [dui.points_trace(samples, name, size=3,
-                                                                           color=plots.FAMILY_COLORS["diffusion"])],
-                                                 title=f"{n_race:,} {name} samples", legend=False),
-                                 key=P + "race_" + name, config={"displayModeBar": False})
+                col.image(dui.png_bytes(dui.map_picture(WORLD_VIEW, samples, color=plots.FAMILY_COLORS["diffusion"],
+                                                        caption=f"{n_race:,} {name} samples")),
+                          alt=f"{name} samples", width="stretch")
             else:
                 if dataset == "digits":
                     clf = dui.digit_judge()[0]

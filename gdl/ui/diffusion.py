@@ -5,11 +5,11 @@ Stepping through the reverse process must cost no model call and render fast, so
 - `trajectory` runs the sampler once per (model, seed, method, steps, class, guidance) and keeps every x_t,
   x̂_0 and ε̂ (st.cache_data, shared by every session);
 - `noise_field` predicts the noise on a grid over the plane for every t the sampler visits, in one batch;
-- the step maps are built as plain dicts from a layout validated once (`map_layout`) and handed to Plotly
-  without re-validation (`fast_figure`): building a validated go.Figure of 1,000 points costs ~30-90 ms,
-  the dict ~1-10 ms.
+- the maps are small PNG pictures drawn with NumPy and PIL (`map_picture`, ~10-20 ms), not Plotly charts: a
+  Plotly chart whose data change is mounted afresh in the browser at every step, which costs hundreds of
+  milliseconds for a thousand points. The same pictures make the downloadable GIF.
 
-The figure helpers at the bottom take data and return a figure, an image or bytes; they never train or load.
+The picture helpers take data and return a picture or bytes; they never train or load.
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ import io
 import time
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from gdl import data, models, plots
@@ -32,7 +31,6 @@ PATH_COLORS = ["#dc2626", "#7c3aed", "#0891b2", "#ca8a04", "#db2777", "#15803d",
 FORWARD_N = 2000  # world points shown dissolving in the forward process
 ARROW_GRID = (23, 13)  # arrows of predicted noise across the view (columns, rows)
 HELD_OUT_N = 1000  # held-out points for the NLL bound (T network calls each)
-DIGITS_TEST = 297  # the benchmark's split: digits after the first 1,500 of a seeded permutation are held out
 
 
 # ==== models =================================================================================================
@@ -218,143 +216,152 @@ def class_agreement(images: np.ndarray, label: int) -> float:
     return float(np.mean(clf.predict(np.clip(images, 0, 1).reshape(len(images), -1)) == label))
 
 
-# ==== figures: data in, figure out ==============================================================================
-@st.cache_data(show_spinner=False, max_entries=8)
-def map_layout(view: tuple[float, float, float, float], height: int) -> dict:
-    """The validated layout of a world map widened to `view`, as a plain dict (validated once, reused)."""
-    fig = plots.world_map(cache.land_uri(), height=height)
-    fig.update_xaxes(range=[view[0], view[2]], tickvals=list(range(-360, 361, 60)))
-    fig.update_yaxes(range=[view[1], view[3]], tickvals=list(range(-180, 181, 30)))
-    fig.add_shape(type="rect", x0=-180, y0=-90, x1=180, y1=90, line=dict(color="#94a3b8", width=1),
-                  layer="below")
-    fig.update_layout(margin=dict(l=10, r=10, t=36, b=10), legend=dict(orientation="h", y=1.0, yanchor="bottom",
-                                                                     x=0, font=dict(size=11)))
-    return fig.to_dict()["layout"]
+# ==== pictures: data in, picture out =============================================================================
+# ---- pictures of the plane for the player and the GIF --------------------------------------------------------
+# The player redraws at every step. A Plotly chart whose data change is mounted afresh in the browser (a new
+# element id), which costs hundreds of milliseconds for a map of a thousand points. These maps are small
+# palette PNGs drawn with NumPy and PIL instead (a few milliseconds to draw and encode, one byte per pixel),
+# and the same pictures make the GIF.
+MARGIN = (32, 8, 12, 18)  # left, top, right, bottom: room for the axis labels (pixels)
+PX_PER_DEGREE = 1.5
 
 
-class PrebuiltFigure(go.Figure):
-    """A figure that is already a finished Plotly spec (a dict), for views redrawn at every step.
-
-    st.plotly_chart turns any go.Figure into a dict with `to_dict()`, which re-creates and copies every trace
-    and converts every array (~40-80 ms for a map of 1,000 points on a busy server). This figure returns its
-    ready spec instead, with arrays already packed as Plotly's base64 typed arrays (~2 ms).
-    """
-
-    def __init__(self, spec: dict):
-        super().__init__()
-        self._spec = spec
-
-    def to_dict(self) -> dict:
-        return self._spec
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    h = hex_color.lstrip("#")
+    return tuple(int(h[i:i + 2], 16) for i in (0, 2, 4))
 
 
-def _packed(value):
-    """NumPy arrays inside a spec as Plotly typed arrays {"dtype", "bdata"} (float32 keeps NaN gaps)."""
-    if isinstance(value, np.ndarray):
-        array = np.ascontiguousarray(value, dtype=np.float32)
-        return {"dtype": "f4", "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
-    if isinstance(value, dict):
-        return {k: _packed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_packed(v) for v in value]
-    return value
+# Every colour a map uses, as one palette: pictures are drawn in palette indices ("P" mode).
+PALETTE = [(255, 255, 255), (248, 250, 252), plots.SEA_RGB, plots.LAND_RGB, (148, 163, 184), (71, 85, 105),
+           (15, 23, 42), (51, 65, 85), _rgb(plots.DATA_COLOR), _rgb(plots.MODEL_COLOR),
+           _rgb(plots.FAMILY_COLORS["diffusion"])] + [_rgb(c) for c in PATH_COLORS]
+WHITE, OUTSIDE, SEA, LAND, FRAME, LABEL, TEXT, ELLIPSE = range(8)
 
 
-def fast_figure(layout: dict, traces: list[dict], title: str | None = None, legend: bool = True) -> go.Figure:
-    """A figure from plain trace dicts and a layout validated once (`map_layout`), without Plotly's per-trace
-    validation and copying: cheap enough to rebuild at every step of a player."""
-    layout = dict(layout, showlegend=legend)
-    if title:
-        layout["title"] = {"text": title, "font": {"size": 14}, "x": 0.01, "y": 0.99, "yanchor": "top"}
-    return PrebuiltFigure({"data": _packed(traces), "layout": layout})
+def _index(color) -> int:
+    """The palette index of a colour given as '#rrggbb' or an (r, g, b) tuple."""
+    return PALETTE.index(_rgb(color) if isinstance(color, str) else tuple(color))
 
 
-def points_trace(X: np.ndarray, name: str, color: str = plots.DATA_COLOR, size: float = 3.5,
-                 opacity: float = 0.6) -> dict:
-    """Markers at (longitude, latitude) rows of X (SVG: cheap to redraw for a few thousand points)."""
-    return {"type": "scatter", "x": X[:, 0], "y": X[:, 1], "mode": "markers", "name": name, "hoverinfo": "skip",
-            "marker": {"color": color, "size": size, "opacity": opacity}}
+@st.cache_resource(show_spinner=False)
+def _font(size: int = 12):
+    """Pillow's built-in scalable font (no font files needed on the server)."""
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
 
 
-def path_traces(paths: np.ndarray) -> list[dict]:
-    """The highlighted chains: each one's path so far (a line) and where it is now (a big dot)."""
-    traces = []
-    for k, path in enumerate(paths):  # path (i+1, 2)
-        color = PATH_COLORS[k % len(PATH_COLORS)]
-        traces.append({"type": "scatter", "x": path[:, 0], "y": path[:, 1], "mode": "lines", "hoverinfo": "skip",
-                       "line": {"color": color, "width": 1.6}, "opacity": 0.85, "showlegend": False})
-        traces.append({"type": "scatter", "x": path[-1:, 0], "y": path[-1:, 1], "mode": "markers",
-                       "hoverinfo": "skip", "showlegend": k == 0, "name": "highlighted chains",
-                       "marker": {"color": color, "size": 11, "line": {"color": "white", "width": 1.5}}})
-    return traces
-
-
-def arrow_trace(grid: np.ndarray, arrows: np.ndarray, name: str = "−ε̂: where a step pushes") -> dict:
-    """Arrows from each grid point along `arrows` (one trace: segments with arrowheads at the tips)."""
-    tips = grid + arrows
-    nan = np.full(len(grid), np.nan, np.float32)
-    x = np.column_stack([grid[:, 0], tips[:, 0], nan]).ravel()
-    y = np.column_stack([grid[:, 1], tips[:, 1], nan]).ravel()
-    size = np.tile([0.0, 7.0, 0.0], len(grid))
-    return {"type": "scatter", "x": x, "y": y, "mode": "lines+markers", "name": name, "hoverinfo": "skip",
-            "line": {"color": "#475569", "width": 1.2}, "opacity": 0.75,
-            "marker": {"symbol": "arrow", "angleref": "previous", "size": size, "color": "#475569"}}
-
-
-def prior_ellipse_trace(shift: np.ndarray, scale: np.ndarray, radius: float = 2.0) -> dict:
-    """The 2σ contour of N(0, I) in data units: where the forward process ends and the reverse one starts."""
-    a = np.linspace(0, 2 * np.pi, 80)
-    return {"type": "scatter", "x": shift[0] + radius * scale[0] * np.cos(a),
-            "y": shift[1] + radius * scale[1] * np.sin(a), "mode": "lines", "name": "2σ of the noise N(0, I)",
-            "hoverinfo": "skip", "line": {"color": "#64748b", "width": 1.5, "dash": "dot"}}
-
-
-def image_row(images: np.ndarray, scale: int = 5) -> np.ndarray:
-    """One row of (n, H, W) images as a uint8 picture."""
-    return plots.image_grid(images, columns=len(images), scale=scale)
-
-
-# ---- the download: the denoising as a GIF or a strip -----------------------------------------------------------
 def _frame_indices(total: int, frames: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, total - 1, min(frames, total))).astype(int))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _land_raster(view: tuple[float, float, float, float], px_per_degree: float):
-    """The land mask resampled to `view` as an RGB array (sea outside the world too, drawn a shade lighter)."""
+def _map_base(view: tuple[float, float, float, float], px_per_degree: float = PX_PER_DEGREE) -> np.ndarray:
+    """Palette indices (H, W) of the land mask resampled to `view` (the world's sea pale blue, beyond it paler),
+    with the world's frame and labelled axes in the margins."""
+    from PIL import Image, ImageDraw
+
     land, cell = world.mask()
     lon0, lat0, lon1, lat1 = view
-    w, h = int((lon1 - lon0) * px_per_degree), int((lat1 - lat0) * px_per_degree)
+    w, h = int(round((lon1 - lon0) * px_per_degree)), int(round((lat1 - lat0) * px_per_degree))
     lon = lon0 + (np.arange(w) + 0.5) / px_per_degree
     lat = lat1 - (np.arange(h) + 0.5) / px_per_degree  # image rows run north to south
     inside = (np.abs(lon)[None, :] <= 180) & (np.abs(lat)[:, None] <= 90)
     col = np.clip(((lon + 180) / cell).astype(int), 0, land.shape[1] - 1)
     row = np.clip(((lat + 90) / cell).astype(int), 0, land.shape[0] - 1)
     is_land = land[row[:, None], col[None, :]] & inside
-    rgb = np.empty((h, w, 3), np.uint8)
-    rgb[:] = (246, 248, 250)
-    rgb[inside] = plots.SEA_RGB
-    rgb[is_land] = plots.LAND_RGB
-    return rgb
+    plane = np.full((h, w), OUTSIDE, np.uint8)
+    plane[inside] = SEA
+    plane[is_land] = LAND
+    left, top, right, bottom = MARGIN
+    img = Image.new("P", (w + left + right, h + top + bottom), WHITE)
+    img.paste(Image.fromarray(plane, mode="L"), (left, top))
+    draw = ImageDraw.Draw(img)
+    x_of = lambda v: left + (v - lon0) * px_per_degree  # noqa: E731
+    y_of = lambda v: top + (lat1 - v) * px_per_degree  # noqa: E731
+    for v in range(-360, 361, 60):
+        if lon0 <= v <= lon1:
+            draw.line([(x_of(v), top + h), (x_of(v), top + h + 3)], fill=LABEL)
+            draw.text((x_of(v), top + h + 3), f"{v}", fill=LABEL, font=_font(11), anchor="ma")
+    for v in range(-180, 181, 30):
+        if lat0 <= v <= lat1:
+            draw.line([(left - 3, y_of(v)), (left, y_of(v))], fill=LABEL)
+            draw.text((left - 4, y_of(v)), f"{v}", fill=LABEL, font=_font(11), anchor="rm")
+    draw.rectangle([x_of(-180), y_of(90), x_of(180), y_of(-90)], outline=FRAME)
+    draw.rectangle([left - 1, top - 1, left + w, top + h], outline=FRAME)
+    return np.asarray(img)
 
 
-def world_frame(points: np.ndarray, view, caption: str, px_per_degree: float = 1.5):
-    """A PIL image of points (3-pixel squares) on the land raster, with a caption: one frame of the GIF."""
+def map_picture(view, points: np.ndarray | None = None, color: str = plots.DATA_COLOR, arrows=None,
+                paths: np.ndarray | None = None, highlight: np.ndarray | None = None, ellipse=None,
+                caption: str | None = None, px_per_degree: float = PX_PER_DEGREE):
+    """A palette PIL picture of the plane over `view`: points (3-pixel squares), optional arrows (grid,
+    vectors), coloured paths (k, steps, 2) ending in big dots, extra big dots `highlight` (k, 2), the 2σ
+    ellipse of the noise given as (shift, scale), and a caption in the corner."""
     from PIL import Image, ImageDraw
 
-    rgb = _land_raster(tuple(view), px_per_degree).copy()
-    h, w, _ = rgb.shape
+    pixels = _map_base(tuple(view), px_per_degree).copy()  # (H, W) palette indices
+    h, w = pixels.shape
     lon0, _, _, lat1 = view
-    px = np.round((points[:, 0] - lon0) * px_per_degree).astype(int)
-    py = np.round((lat1 - points[:, 1]) * px_per_degree).astype(int)
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            x, y = px + dx, py + dy
-            inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-            rgb[y[inside], x[inside]] = (29, 78, 216)
-    img = Image.fromarray(rgb)
-    ImageDraw.Draw(img).text((6, 4), caption, fill=(15, 23, 42))
+    left, top = MARGIN[0], MARGIN[1]
+
+    def to_px(X):
+        X = np.asarray(X, dtype=np.float64)
+        return np.column_stack([left + (X[:, 0] - lon0) * px_per_degree, top + (lat1 - X[:, 1]) * px_per_degree])
+
+    if points is not None and len(points):
+        p = np.round(to_px(points)).astype(int)
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                x, y = p[:, 0] + dx, p[:, 1] + dy
+                ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+                pixels[y[ok], x[ok]] = _index(color)
+    img = Image.fromarray(pixels, mode="P")
+    img.putpalette([v for rgb in PALETTE for v in rgb])
+    draw = ImageDraw.Draw(img)
+    if arrows is not None:
+        grid, vectors = arrows
+        start, end = to_px(grid), to_px(np.asarray(grid) + vectors)
+        d = end - start
+        length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
+        u = d / length[:, None]
+        normal = u[:, ::-1] * [1, -1]
+        head = np.minimum(4.0, 0.45 * length)[:, None]
+        wing1, wing2 = end - head * (u + 0.6 * normal), end - head * (u - 0.6 * normal)
+        for a, b, w1, w2 in zip(start.tolist(), end.tolist(), wing1.tolist(), wing2.tolist()):
+            draw.line([tuple(a), tuple(b)], fill=LABEL)
+            draw.line([tuple(w1), tuple(b), tuple(w2)], fill=LABEL)
+    dots = []
+    if paths is not None:
+        for k, path in enumerate(paths):
+            color_k = _index(PATH_COLORS[k % len(PATH_COLORS)])
+            xy = [tuple(q) for q in to_px(path).tolist()]
+            if len(xy) > 1:
+                draw.line(xy, fill=color_k, width=2, joint="curve")
+            dots.append((xy[-1], color_k))
+    if highlight is not None:
+        dots += [(tuple(q), _index(PATH_COLORS[k % len(PATH_COLORS)])) for k, q in enumerate(to_px(highlight).tolist())]
+    for (x, y), color_k in dots:
+        draw.ellipse([x - 5, y - 5, x + 5, y + 5], fill=color_k, outline=WHITE, width=2)
+    if ellipse is not None:  # the 2σ contour of N(0, I), mapped to data units by (shift, scale)
+        (cx, cy), (sx, sy) = to_px([ellipse[0]])[0], 2 * np.asarray(ellipse[1], dtype=np.float64)
+        draw.ellipse([cx - sx * px_per_degree, cy - sy * px_per_degree, cx + sx * px_per_degree,
+                      cy + sy * px_per_degree], outline=ELLIPSE, width=2)
+    if caption:
+        draw.text((left + 5, top + 4), caption, fill=TEXT, font=_font(14))
     return img
+
+
+def png_bytes(img) -> bytes:
+    """A picture as PNG bytes, compressed lightly: fast to make at every step, small enough to send."""
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def world_frame(points: np.ndarray, view, caption: str):
+    """One frame of the world GIF: the points at one step, with a caption."""
+    return map_picture(view, points, caption=caption)
 
 
 def image_frame(images: np.ndarray, caption: str, columns: int = 8, scale: int = 6):
