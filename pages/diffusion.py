@@ -99,14 +99,14 @@ def _forward_view() -> None:
     a = 1.0 if t == 0 else float(arrays["alpha_bar"][t - 1])
     left, right = st.columns([3, 2]) if is_world else (st.container(), st.container())
     m = right.columns(3)
-    m[0].metric("Signal kept √ᾱ_t", f"{np.sqrt(a):.3f}")
-    m[1].metric("Noise added √(1 − ᾱ_t)", f"{np.sqrt(1 - a):.3f}")
+    m[0].metric("Signal √ᾱ_t", f"{np.sqrt(a):.3f}", help="The share of x_0 kept in x_t.")
+    m[1].metric("Noise √(1−ᾱ_t)", f"{np.sqrt(1 - a):.3f}", help="The scale of the noise in x_t.")
     m[2].metric("SNR", "∞" if t == 0 else f"{a / (1 - a):.3g}")
     if is_world:
         start = dui.forward_start("world", dui.FORWARD_N, 0)
         x = dui.forward_at(start, kind, T, t)
         view = dui.view_box(start["shift"], start["scale"])
-        left.image(dui.png_bytes(dui.map_picture(view, x, ellipse=(start["shift"], start["scale"]),
+        left.image(dui.png_uri(dui.map_picture(view, x, ellipse=(start["shift"], start["scale"]),
                                                  caption=f"{dui.FORWARD_N:,} land points noised to t = {t}")),
                    alt="forward map", width="stretch")
         with right:
@@ -235,16 +235,16 @@ else:
                 paths = traj["x"][i - trail: i + 1, :k].transpose(1, 0, 2)  # (k, trail+1, 2)
                 field = (grid, arrows[i]) if i < S else None
                 on_land, x0_land = float(np.mean(world.is_land(x_now))), float(np.mean(world.is_land(x0)))
-                left.image(dui.png_bytes(dui.map_picture(view, x_now, arrows=field, paths=paths,
+                left.image(dui.png_uri(dui.map_picture(view, x_now, arrows=field, paths=paths,
                                                          caption=f"x_t at t = {t}")),
                            alt="x_t map", width="stretch",
                            caption=f"Blue: all {n_chains:,} chains at step {i} ({on_land:.0%} on land). Coloured: "
-                                   f"{k} highlighted chains and their " + ("whole paths." if trail == i else
+                                   f"{k} highlighted chains and their " + ("paths so far." if trail == i else
                                                                            f"last {trail} steps.")
                                    + (" Grey arrows: −ε̂, the way the next step pushes a point there." if i < S
                                       else ""))
-                right.image(dui.png_bytes(dui.map_picture(view, x0, color=plots.MODEL_COLOR, highlight=x0[:k],
-                                                          caption="x̂_0 predicted at this step")),
+                right.image(dui.png_uri(dui.map_picture(view, x0, color=plots.MODEL_COLOR, highlight=x0[:k],
+                                                          caption="predicted x_0 at this step")),
                             alt="x0 map", width="stretch",
                             caption=f"Orange: x̂_0, the model's guess of the clean point behind each chain if all "
                                     f"the predicted noise were removed in one jump ({x0_land:.0%} on land). The big "
@@ -306,7 +306,7 @@ else:
             m[1].metric("time", f"{secs:.2f} s")
             if is_world:
                 m[2].metric("on land", f"{np.mean(world.is_land(samples)):.1%}")
-                col.image(dui.png_bytes(dui.map_picture(WORLD_VIEW, samples, color=plots.FAMILY_COLORS["diffusion"],
+                col.image(dui.png_uri(dui.map_picture(WORLD_VIEW, samples, color=plots.FAMILY_COLORS["diffusion"],
                                                         caption=f"{n_race:,} {name} samples")),
                           alt=f"{name} samples", width="stretch")
             else:
@@ -330,7 +330,8 @@ if digits_model is None or not digits_model.config.num_classes:
 else:
     st.markdown(
         "The digits model also sees the class y, and in training the label was hidden (replaced by a *null* "
-        "class) 10% of the time, so the same network predicts both ε(x_t, y) and ε(x_t). **Classifier-free "
+        f"class) {digits_model.config.cond_drop_prob:.0%} of the time, so the same network predicts both "
+        "ε(x_t, y) and ε(x_t). **Classifier-free "
         "guidance** (Ho & Salimans, 2021) steps along ε̃ = (1 + w) ε(x_t, y) − w ε(x_t): w = 0 is plain p(x | y); "
         "a larger w exaggerates what makes a 7 a 7, trading variety for clarity."
     )
@@ -344,11 +345,16 @@ else:
         dtraj = dui.trajectory(digits_model, dkey, 8, dseed, "ddim", min(50, digits_model.config.timesteps),
                                digit, w)
         cols_t = np.unique(np.round(np.linspace(0, len(dtraj["timesteps"]) - 1, 10)).astype(int))
-        strip = dtraj["x0_pred"][np.minimum(cols_t, len(dtraj["x0_pred"]) - 1)]  # (10, 8, H, W)
-        strip[-1] = dtraj["x"][-1]
-        st.image(plots.image_grid(strip.transpose(1, 0, 2, 3).reshape(-1, 8, 8), columns=len(cols_t), scale=5),
-                 caption="Eight chains (rows), x̂_0 from pure noise (left) to the sample (right), "
-                         f"t = {', '.join(str(dtraj['timesteps'][i]) for i in cols_t)}")
+        xt_strip = dtraj["x"][cols_t]  # (10, 8, H, W): the sampler's x_t
+        x0_strip = dtraj["x0_pred"][np.minimum(cols_t, len(dtraj["x0_pred"]) - 1)]  # the predicted x_0
+        x0_strip[-1] = dtraj["x"][-1]
+        left, right = st.columns(2)
+        for col, strip, what in ((left, xt_strip, "x_t, what the sampler holds"),
+                                 (right, x0_strip, "x̂_0, what the network predicts")):
+            col.image(plots.image_grid(strip.transpose(1, 0, 2, 3).reshape(-1, *strip.shape[2:]),
+                                       columns=len(cols_t), scale=5), width="stretch",
+                      caption=f"{what}: eight chains (rows) from pure noise (left) to the sample (right), "
+                              f"t = {', '.join(str(dtraj['timesteps'][i]) for i in cols_t)}")
         m = st.columns(4)
         m[0].metric(f"Read as a {digit} by the classifier", f"{dui.class_agreement(dtraj['sample'], digit):.0%}")
         st.markdown("**The same seed at four guidance strengths** (DDIM, 50 steps):")
@@ -358,10 +364,11 @@ else:
                                digit, g)["sample"]
             col.image(plots.image_grid(s, columns=4, scale=5), width="stretch",
                       caption=f"w = {g:g}: {dui.class_agreement(s, digit):.0%} read as {digit}")
-        note("Watch the digit appear: the rough shape is settled in the first few steps, the later ones only "
-             "clean the strokes. With w = 0 some samples are wobbly or look like another digit; as w grows they "
-             "become bolder and more alike, and the classifier agrees more often, until a large w over-saturates "
-             "them.")
+        note(f"Watch the {digit} appear. In x_t (left) it surfaces from the noise only in the second half; x̂_0 "
+             "(right) shows that the network settled the shape within the first few steps (its very first guess, "
+             "from pure noise, is clipped to black and white), and the later steps only clean the strokes. With "
+             "w = 0 a few samples are wobbly or look like another digit; as w grows they become bolder and more "
+             "alike and the classifier agrees more often, until a large w over-saturates them.")
 
 # ---- 6. how good are the samples -----------------------------------------------------------------------------
 st.header("6 · How good are the samples?")
@@ -372,11 +379,13 @@ elif is_world:
         q = dui.world_quality(model, key)
         m = st.columns(4)
         m[0].metric("Samples on land", f"{q['land']:.1%}", help="1,000 DDPM samples, seed 1.")
-        m[1].metric("Coverage (held-out within 2°)", f"{q['coverage']:.1%}")
-        m[3].metric("Entropy floor log A", f"{world.entropy():.3f} nats")
+        m[3].metric("Entropy floor log A", f"{world.entropy():.3f} nats",
+                    help="No model can have a lower expected held-out NLL than the entropy of p_data.")
+        m[1].metric("DDIM (50 steps) on land", f"{q['land_ddim']:.1%}", help="1,000 DDIM samples, seed 1.")
         bound = st.session_state.get(P + "nll_for") == key
         if bound:
-            nll = dui.world_nll_bound(model, key)
+            with st.spinner(f"Evaluating the bound: {model.config.timesteps} network calls per point…"):
+                nll = dui.world_nll_bound(model, key)
             m[2].metric("Held-out NLL bound", f"≤ {nll:.3f} nats", delta=f"{nll - world.entropy():+.3f} vs the floor",
                         delta_color="inverse")
         elif m[2].button("Compute the NLL bound", key=P + "nll",
@@ -384,10 +393,10 @@ elif is_world:
                               f"({dui.HELD_OUT_N:,} points)."):
             st.session_state[P + "nll_for"] = key
             st.rerun()
-        note("Most of the samples land on land, and they reach every continent. The diffusion model has no exact "
-             "likelihood; its evidence lower bound gives an upper bound on the held-out NLL. It sits above the "
-             "floor log A because the bound is loose and because a smooth network cannot draw a coastline as sharp "
-             "as the land mask.")
+        note("Most samples land on land, on every continent (see the maps in section 4), and DDIM's shortcut "
+             "loses only a little. A diffusion model has no exact likelihood; its evidence lower bound (the ELBO, "
+             "summed over all T steps) gives an upper bound on the held-out NLL, which sits above the floor log A: "
+             "the bound is loose, and a smooth network cannot draw a coastline as sharp as the land mask.")
 elif dataset == "digits":
     with panel_guard("The measurements"), st.spinner("Sampling 300 digits and scoring them…"):
         q = dui.digit_quality(model, key)
@@ -408,7 +417,8 @@ else:
 
 # ---- 7. train here -------------------------------------------------------------------------------------------
 st.header("7 · Train your own")
-st.markdown(f"Train a fresh diffusion model on **{dui.DATASETS[dataset].lower()}** here, with the schedule and T "
+st.markdown(f"Train a fresh diffusion model on the data chosen at the top (**{dui.DATASETS[dataset]}**), with "
+            "the schedule and T "
             "of section 1" + (", class-conditional with label dropout" if dataset == "digits" else "")
             + ". It runs in the background; this page keeps working, and the result appears as "
               "*trained here* at the top.")

@@ -52,7 +52,7 @@ def test_moving_the_t_slider_changes_the_forward_map(world):
     world.slider(key="dif_t").set_value(int(world.session_state["dif_T"])).run()
     assert not world.exception
     assert _picture(world, "forward map") != before
-    assert float(next(m.value for m in world.metric if m.label.startswith("Signal kept"))) < 0.01
+    assert float(next(m.value for m in world.metric if m.label.startswith("Signal"))) < 0.01
 
 
 def test_stepping_changes_the_step_counter_and_the_maps(world):

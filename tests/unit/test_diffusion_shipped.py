@@ -2,9 +2,12 @@
 draws a requested class with guidance and also samples unconditionally (the null label)."""
 import numpy as np
 import pytest
+import torch
 
 from gdl import checkpoints
 from gdl.metrics import precision_on_land
+
+torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="module")
