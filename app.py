@@ -1,6 +1,10 @@
 """gdl: the entry script only declares navigation; each page lives in pages/."""
 import streamlit as st
 
+from gdl.device import share_cpu
+
+share_cpu()  # one torch thread per model: a classroom server runs many at once on few cores
+
 st.set_page_config(page_title="gdl · generative deep learning lab", page_icon="🧪", layout="wide")
 
 PAGES = {

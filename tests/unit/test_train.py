@@ -95,3 +95,18 @@ def test_device_auto_resolves_to_a_present_device():
     assert resolve("cpu") == "cpu"
     with pytest.raises(ValueError, match="not available"):
         resolve("tpu")
+
+
+def test_share_cpu_sets_torch_threads_from_the_argument_or_the_environment(monkeypatch):
+    from gdl.device import describe, share_cpu
+
+    before = torch.get_num_threads()
+    try:
+        assert share_cpu(2) == 2 and torch.get_num_threads() == 2
+        monkeypatch.setenv("GDL_TORCH_THREADS", "1")
+        assert share_cpu() == 1 and torch.get_num_threads() == 1
+        assert describe("cpu") == "CPU (1 thread per model)"
+        monkeypatch.setenv("GDL_TORCH_THREADS", "lots")
+        assert share_cpu() == 1  # nonsense falls back to the default
+    finally:
+        torch.set_num_threads(before)
