@@ -4,6 +4,7 @@
     python -m gdl bench --data world --n-train 10000 --seconds 60 [--families flow,gmm] [--json out.json]
     python -m gdl checkpoints            # list shipped checkpoints and the command that made each
     python -m gdl loadtest --sessions 30 --url http://127.0.0.1:8501
+    python -m gdl speed                  # the World Map page's cold/warm load and control-to-update times
 """
 from __future__ import annotations
 
@@ -147,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--train", action="store_true", help="every fifth session presses Retrain on the Compare page")
     p.add_argument("--stagger", type=float, default=0.5, help="seconds between session starts")
     p.set_defaults(func=lambda a: __import__("gdl.loadtest", fromlist=["main"]).main(a))
+
+    p = sub.add_parser("speed", help="start a server and time the World Map page in Chromium (cold, warm, controls)")
+    p.add_argument("--moves", type=int, default=20, help="how many slider moves and Step clicks to time")
+    p.set_defaults(func=lambda a: __import__("gdl.pagespeed", fromlist=["main"]).main(a))
 
     args = parser.parse_args(argv)
     if args.command == "train" and args.steps is None and args.seconds is None:

@@ -32,8 +32,7 @@ def share_cpu(threads: int | None = None) -> int:
     while a server runs several trainings and page renders at once: with torch's default of one thread per core
     in each of them, they fight for the cores and everything slows many times over."""
     import os
-
-    import torch
+    import sys
 
     if threads is None:
         try:
@@ -41,6 +40,11 @@ def share_cpu(threads: int | None = None) -> int:
         except ValueError:
             threads = 1
     threads = max(1, threads)
+    if "torch" not in sys.modules:  # torch reads this when it loads: no need to import it (slow) here
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        return threads
+    import torch
+
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads
