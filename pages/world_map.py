@@ -4,6 +4,7 @@ import streamlit as st
 
 from gdl import plots
 from gdl.data import world
+from gdl.mapimage import Canvas
 from gdl.models import DISPLAY_NAMES
 from gdl.models.box import box_area, box_log_likelihood, in_box, mle_box
 from gdl.ui import cache
@@ -35,11 +36,31 @@ seed = c2.number_input("Seed", 0, 1_000_000, 0, step=1, key=P + "seed",
 n, seed = int(n), int(seed)
 X = cache.world_sample(n, seed)
 land_uri = cache.land_uri()
+DOT = 1.5 if n > 3000 else 2.5  # dot radius in pixels: small dots for many points
+HALF = 1.6  # pixels per degree for a map in a column beside a chart (the full-width maps use Canvas's 3)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _data_map(n: int, seed: int) -> str:
+    X = cache.world_sample(n, seed)
+    return Canvas().points(X, radius=DOT, label=f"p_data: {n:,} samples").png_uri()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _model_map(family: str, n: int, seed: int, config: tuple, n_model: int, show_data: bool) -> str:
+    model = cache.fitted_classical(family, n, seed, config)
+    c = Canvas()
+    if family == "box":
+        c.box(model.theta_, fill=True, label="p_model: the MLE box")
+    else:
+        c.density(*cache.classical_density_grid(family, n, seed, config))
+    if show_data:
+        c.points(cache.world_sample(n, seed), radius=1.5, label="training points")
+    return c.points(model.sample(n_model, seed=seed + 1), plots.MODEL_COLOR, radius=1.5,
+                    label="samples from p_model").png_uri()
 
 with panel_guard("The sample map"):
-    fig = plots.world_map(land_uri)
-    plots.add_points(fig, X, f"p_data: {n:,} samples", size=3 if n > 3000 else 5)
-    st.plotly_chart(fig, key=P + "data_map", config={"displayModeBar": False})
+    st.image(_data_map(n, seed), width="stretch", alt="p_data sample map")
     note(f"All {n:,} points fall on land (sand), none at sea (blue), and they spread evenly: the density of "
          "p_data is the same everywhere on land, 1/A, where A is the land area.")
     st.caption(f"A = {world.area():,.0f} square degrees of land, so p_data(x) = 1/A = {1 / world.area():.3g} "
@@ -62,23 +83,14 @@ show_data = c2.toggle("Show the training points", value=family == "box", key=P +
 with panel_guard("Fitting p_model"):
     with st.spinner(f"Fitting the {DISPLAY_NAMES[family].lower()}…"):
         model = cache.fitted_classical(family, n, seed, config)
-    fig = plots.world_map(land_uri)
-    if family == "box":
-        plots.add_box(fig, model.theta_, "p_model: the MLE box")
-    else:
-        xs, ys, log_density = cache.classical_density_grid(family, n, seed, config)
-        plots.add_density(fig, xs, ys, log_density, "log p_model")
-    if show_data:
-        plots.add_points(fig, X, "training points", size=3, opacity=0.5)
-    plots.add_points(fig, model.sample(int(n_model), seed=seed + 1), "samples from p_model",
-                     color=plots.MODEL_COLOR, size=3, opacity=0.6)
-    st.plotly_chart(fig, key=P + "model_map", config={"displayModeBar": False})
+        picture = _model_map(family, n, seed, config, int(n_model), bool(show_data))
+    st.image(picture, width="stretch", alt="p_model map")
     if family == "box":
         note("The box is the smallest rectangle that holds every training point: that is its maximum-likelihood "
              "estimate. Sampling from it is easy (pick two uniform numbers), but most samples land in the sea.")
     else:
-        note("The heat map is log p_model over the map (darker = more likely). Orange dots are new points sampled "
-             "from p_model: where they fall in the sea, the model puts mass where p_data has none.")
+        note("The purple shading is log p_model over the map (darker = more likely). Orange dots are new points "
+             "sampled from p_model: where they fall in the sea, the model puts mass where p_data has none.")
 
 st.subheader("Judge the model")
 st.markdown(
@@ -171,11 +183,10 @@ def _grow_view() -> None:
     b[3].button("Reset", on_click=_grow_steps, args=(-n,), key=P + "reset", use_container_width=True)
     b[4].markdown(f"**n = {k:,}** of {n:,} points · box area **{areas[k - 1]:,.0f}** deg²")
     left, right = st.columns([3, 2])
-    fig = plots.world_map(land_uri, height=380)
-    plots.add_points(fig, X[:k - 1], "earlier points", size=5) if k > 1 else None
-    plots.add_points(fig, X[k - 1:k], "newest point", color=plots.BAD_COLOR, size=11, opacity=1)
-    plots.add_box(fig, thetas[k - 1], "MLE box")
-    left.plotly_chart(fig, key=P + "grow_map", config={"displayModeBar": False})
+    picture = (Canvas(px_per_degree=HALF).points(X[:k - 1], radius=DOT - 0.5, label="earlier points")
+               .box(thetas[k - 1], fill=True, label="the MLE box")
+               .markers(X[k - 1:k], plots.BAD_COLOR, label="the newest point"))
+    left.image(picture.png_uri(), width="stretch", alt="growing box map")
     shown = np.arange(1, k + 1)
     stride = max(1, k // 1500)  # keep the curves light for large n
     right.plotly_chart(plots.line_chart(shown[::stride], {"area": areas[:k:stride]}, "points n", "box area (deg²)",
@@ -249,13 +260,11 @@ def _explorer_view() -> None:
     m[2].metric("Box area (deg²)", f"{box_area(theta[:2], theta[2:]):,.0f}",
                 help=f"The MLE box's area is {box_area(mle[:2], mle[2:]):,.0f} deg².")
     left, right = st.columns([3, 2])
-    fig = plots.world_map(land_uri, height=380)
-    plots.add_points(fig, X[inside], "points inside", size=7, opacity=0.8)
+    picture = Canvas(px_per_degree=HALF).points(X[inside], radius=2.5, label="points inside")
     if (~inside).any():
-        plots.add_points(fig, X[~inside], "points outside: likelihood 0", color=plots.BAD_COLOR, size=10, opacity=1)
-    plots.add_box(fig, mle, "the MLE box", color=plots.MLE_COLOR, dash="dash", fill=False)
-    plots.add_box(fig, theta, "your box θ")
-    left.plotly_chart(fig, key=P + "explorer_map", config={"displayModeBar": False})
+        picture.markers(X[~inside], plots.BAD_COLOR, radius=5, label="outside: likelihood 0")
+    picture.box(mle, plots.MLE_COLOR, dashed=True, label="the MLE box").box(theta, fill=True, label="your box θ")
+    left.image(picture.png_uri(), width="stretch", alt="likelihood explorer map")
     # The profile of the likelihood along θ3, the others held: a function of the parameter, peaking at the MLE.
     east = np.linspace(theta[0] + 0.5, 180, 300)
     profile = np.array([box_log_likelihood((theta[0], theta[1], e, theta[3]), X) for e in east])

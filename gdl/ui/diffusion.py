@@ -13,7 +13,6 @@ The picture helpers take data and return a picture or bytes; they never train or
 """
 from __future__ import annotations
 
-import base64
 import io
 import time
 
@@ -22,6 +21,7 @@ import streamlit as st
 
 from gdl import data, models, plots
 from gdl.data import world
+from gdl.mapimage import Canvas, png_uri  # noqa: F401  (png_uri: the page's)
 from gdl.ui import cache
 
 DATASETS = {"world": "World map (2-D points)", "digits": "Handwritten digits (8×8 images)",
@@ -219,146 +219,37 @@ def class_agreement(images: np.ndarray, label: int) -> float:
 # ==== pictures: data in, picture out =============================================================================
 # ---- pictures of the plane for the player and the GIF --------------------------------------------------------
 # The player redraws at every step. A Plotly chart whose data change is mounted afresh in the browser (a new
-# element id), which costs hundreds of milliseconds for a map of a thousand points. These maps are small
-# palette PNGs drawn with NumPy and PIL instead (a few milliseconds to draw and encode, one byte per pixel),
-# and the same pictures make the GIF.
-MARGIN = (32, 8, 12, 18)  # left, top, right, bottom: room for the axis labels (pixels)
+# element id), which costs hundreds of milliseconds for a map of a thousand points. These maps are PNGs drawn
+# with NumPy and PIL instead (gdl.mapimage: a few milliseconds to draw and encode), and the same pictures make
+# the GIF.
 PX_PER_DEGREE = 1.5
-
-
-def _rgb(hex_color: str) -> tuple[int, int, int]:
-    h = hex_color.lstrip("#")
-    return tuple(int(h[i:i + 2], 16) for i in (0, 2, 4))
-
-
-# Every colour a map uses, as one palette: pictures are drawn in palette indices ("P" mode).
-PALETTE = [(255, 255, 255), (248, 250, 252), plots.SEA_RGB, plots.LAND_RGB, (148, 163, 184), (71, 85, 105),
-           (15, 23, 42), (51, 65, 85), _rgb(plots.DATA_COLOR), _rgb(plots.MODEL_COLOR),
-           _rgb(plots.FAMILY_COLORS["diffusion"])] + [_rgb(c) for c in PATH_COLORS]
-WHITE, OUTSIDE, SEA, LAND, FRAME, LABEL, TEXT, ELLIPSE = range(8)
-
-
-def _index(color) -> int:
-    """The palette index of a colour given as '#rrggbb' or an (r, g, b) tuple."""
-    return PALETTE.index(_rgb(color) if isinstance(color, str) else tuple(color))
-
-
-@st.cache_resource(show_spinner=False)
-def _font(size: int = 12):
-    """Pillow's built-in scalable font (no font files needed on the server)."""
-    from PIL import ImageFont
-
-    return ImageFont.load_default(size=size)
 
 
 def _frame_indices(total: int, frames: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, total - 1, min(frames, total))).astype(int))
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _map_base(view: tuple[float, float, float, float], px_per_degree: float = PX_PER_DEGREE) -> np.ndarray:
-    """Palette indices (H, W) of the land mask resampled to `view` (the world's sea pale blue, beyond it paler),
-    with the world's frame and labelled axes in the margins."""
-    from PIL import Image, ImageDraw
-
-    land, cell = world.mask()
-    lon0, lat0, lon1, lat1 = view
-    w, h = int(round((lon1 - lon0) * px_per_degree)), int(round((lat1 - lat0) * px_per_degree))
-    lon = lon0 + (np.arange(w) + 0.5) / px_per_degree
-    lat = lat1 - (np.arange(h) + 0.5) / px_per_degree  # image rows run north to south
-    inside = (np.abs(lon)[None, :] <= 180) & (np.abs(lat)[:, None] <= 90)
-    col = np.clip(((lon + 180) / cell).astype(int), 0, land.shape[1] - 1)
-    row = np.clip(((lat + 90) / cell).astype(int), 0, land.shape[0] - 1)
-    is_land = land[row[:, None], col[None, :]] & inside
-    plane = np.full((h, w), OUTSIDE, np.uint8)
-    plane[inside] = SEA
-    plane[is_land] = LAND
-    left, top, right, bottom = MARGIN
-    img = Image.new("P", (w + left + right, h + top + bottom), WHITE)
-    img.paste(Image.fromarray(plane, mode="L"), (left, top))
-    draw = ImageDraw.Draw(img)
-    x_of = lambda v: left + (v - lon0) * px_per_degree  # noqa: E731
-    y_of = lambda v: top + (lat1 - v) * px_per_degree  # noqa: E731
-    for v in range(-360, 361, 60):
-        if lon0 <= v <= lon1:
-            draw.line([(x_of(v), top + h), (x_of(v), top + h + 3)], fill=LABEL)
-            draw.text((x_of(v), top + h + 3), f"{v}", fill=LABEL, font=_font(11), anchor="ma")
-    for v in range(-180, 181, 30):
-        if lat0 <= v <= lat1:
-            draw.line([(left - 3, y_of(v)), (left, y_of(v))], fill=LABEL)
-            draw.text((left - 4, y_of(v)), f"{v}", fill=LABEL, font=_font(11), anchor="rm")
-    draw.rectangle([x_of(-180), y_of(90), x_of(180), y_of(-90)], outline=FRAME)
-    draw.rectangle([left - 1, top - 1, left + w, top + h], outline=FRAME)
-    return np.asarray(img)
-
-
 def map_picture(view, points: np.ndarray | None = None, color: str = plots.DATA_COLOR, arrows=None,
                 paths: np.ndarray | None = None, highlight: np.ndarray | None = None, ellipse=None,
                 caption: str | None = None, px_per_degree: float = PX_PER_DEGREE):
-    """A palette PIL picture of the plane over `view`: points (3-pixel squares), optional arrows (grid,
-    vectors), coloured paths (k, steps, 2) ending in big dots, extra big dots `highlight` (k, 2), the 2σ
-    ellipse of the noise given as (shift, scale), and a caption in the corner."""
-    from PIL import Image, ImageDraw
-
-    pixels = _map_base(tuple(view), px_per_degree).copy()  # (H, W) palette indices
-    h, w = pixels.shape
-    lon0, _, _, lat1 = view
-    left, top = MARGIN[0], MARGIN[1]
-
-    def to_px(X):
-        X = np.asarray(X, dtype=np.float64)
-        return np.column_stack([left + (X[:, 0] - lon0) * px_per_degree, top + (lat1 - X[:, 1]) * px_per_degree])
-
-    if points is not None and len(points):
-        p = np.round(to_px(points)).astype(int)
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                x, y = p[:, 0] + dx, p[:, 1] + dy
-                ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-                pixels[y[ok], x[ok]] = _index(color)
-    img = Image.fromarray(pixels, mode="P")
-    img.putpalette([v for rgb in PALETTE for v in rgb])
-    draw = ImageDraw.Draw(img)
+    """A PIL picture of the plane over `view`: points (3-pixel squares), optional arrows (grid, vectors),
+    coloured paths (k, steps, 2) ending in big dots, extra big dots `highlight` (k, 2), the 2σ ellipse of the
+    noise given as (shift, scale), and a caption in the corner."""
+    c = Canvas(view, px_per_degree)
+    if points is not None:
+        c.points(points, color, radius=1.5)
     if arrows is not None:
-        grid, vectors = arrows
-        start, end = to_px(grid), to_px(np.asarray(grid) + vectors)
-        d = end - start
-        length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
-        u = d / length[:, None]
-        normal = u[:, ::-1] * [1, -1]
-        head = np.minimum(4.0, 0.45 * length)[:, None]
-        wing1, wing2 = end - head * (u + 0.6 * normal), end - head * (u - 0.6 * normal)
-        for a, b, w1, w2 in zip(start.tolist(), end.tolist(), wing1.tolist(), wing2.tolist()):
-            draw.line([tuple(a), tuple(b)], fill=LABEL)
-            draw.line([tuple(w1), tuple(b), tuple(w2)], fill=LABEL)
-    dots = []
-    if paths is not None:
-        for k, path in enumerate(paths):
-            color_k = _index(PATH_COLORS[k % len(PATH_COLORS)])
-            xy = [tuple(q) for q in to_px(path).tolist()]
-            if len(xy) > 1:
-                draw.line(xy, fill=color_k, width=2, joint="curve")
-            dots.append((xy[-1], color_k))
-    if highlight is not None:
-        dots += [(tuple(q), _index(PATH_COLORS[k % len(PATH_COLORS)])) for k, q in enumerate(to_px(highlight).tolist())]
-    for (x, y), color_k in dots:
-        draw.ellipse([x - 5, y - 5, x + 5, y + 5], fill=color_k, outline=WHITE, width=2)
+        c.arrows(*arrows)
+    ends = []
+    for k, path in enumerate(paths if paths is not None else []):
+        c.path(path, PATH_COLORS[k % len(PATH_COLORS)])
+        ends.append((path[-1], k))
+    ends += [(q, k) for k, q in enumerate(highlight if highlight is not None else [])]
+    for q, k in ends:
+        c.markers(q, PATH_COLORS[k % len(PATH_COLORS)], radius=5)
     if ellipse is not None:  # the 2σ contour of N(0, I), mapped to data units by (shift, scale)
-        (cx, cy), (sx, sy) = to_px([ellipse[0]])[0], 2 * np.asarray(ellipse[1], dtype=np.float64)
-        draw.ellipse([cx - sx * px_per_degree, cy - sy * px_per_degree, cx + sx * px_per_degree,
-                      cy + sy * px_per_degree], outline=ELLIPSE, width=2)
-    if caption:
-        draw.text((left + 5, top + 4), caption, fill=TEXT, font=_font(14))
-    return img
-
-
-def png_uri(img) -> str:
-    """A picture as a PNG data URI, compressed lightly. st.image shows a data URI as it is, inside the page's
-    own update, where image bytes would be stored on the server and fetched by a second request (which
-    costs more than the drawing on a busy server)."""
-    buffer = io.BytesIO()
-    img.save(buffer, format="PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+        c.ellipse(ellipse[0], 2 * np.asarray(ellipse[1], dtype=np.float64))
+    return c.image(caption)
 
 
 def world_frame(points: np.ndarray, view, caption: str):

@@ -1,0 +1,133 @@
+"""The World Map page's speed, measured the way a learner meets it, in Debian's Chromium:
+
+    python -m gdl speed [--moves 20]
+
+It starts its own Streamlit server on a free loopback port (a cold start: a fresh Python process), and reports
+ - cold: seconds from launching the server to the World Map page being usable (script finished, plot drawn),
+ - warm: the same for a second browser tab once the server has served the page,
+ - θ slider: seconds from a key press on the likelihood explorer's θ3 slider to the changed box area on screen,
+ - Step +1: seconds from a click on the growing-box "Step +1" button to the changed n on screen,
+each move's time (median, p95, max over --moves moves). Issue 2's targets: cold < 5 s, warm < 2 s, and the two
+view-only controls < 150 ms at the median.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from gdl.loadtest import CHROMIUM_ARGS, WAIT_JS
+
+ROOT = Path(__file__).resolve().parent.parent
+PLOT_JS = "() => document.querySelector('.js-plotly-plot')?._fullData?.length > 0"
+METRIC_CHANGED = ("([i, b]) => document.querySelectorAll('[data-testid=\"stMetricValue\"]')[i]?.innerText !== b")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _summary(values: list[float]) -> str:
+    values = sorted(values)
+    p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    return (f"median {1000 * statistics.median(values):.0f} ms, p95 {1000 * p95:.0f} ms, "
+            f"max {1000 * values[-1]:.0f} ms (n={len(values)})")
+
+
+def _usable(page, url: str, deadline: float) -> None:
+    while True:  # the server may not listen yet: retry until it answers
+        try:
+            page.goto(url, timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001  (connection refused while the server starts)
+            if time.perf_counter() > deadline:
+                raise
+            time.sleep(0.05)
+    page.wait_for_function(WAIT_JS, timeout=120_000)
+    page.wait_for_function(PLOT_JS, timeout=120_000)
+
+
+def _time_moves(page, moves: int, act, metric_index: int) -> list[float]:
+    times = []
+    for i in range(moves):
+        before = page.locator("[data-testid='stMetricValue']").nth(metric_index).inner_text()
+        start = time.perf_counter()
+        act(i)
+        page.wait_for_function(METRIC_CHANGED, arg=[metric_index, before], timeout=30_000)
+        times.append(time.perf_counter() - start)
+        page.wait_for_function(WAIT_JS, timeout=30_000)
+        page.wait_for_timeout(150)
+    return times
+
+
+def _metric_index(page, label: str) -> int:
+    labels = page.locator("[data-testid='stMetricLabel']").all_inner_texts()
+    return next(i for i, text in enumerate(labels) if label in text)
+
+
+def measure(moves: int = 20) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/world_map"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        start = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+             str(port), "--server.address", "127.0.0.1"], cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _usable(page, url, start + 120)
+            cold = time.perf_counter() - start
+            warm_page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            start = time.perf_counter()
+            _usable(warm_page, url, start + 60)
+            warm = time.perf_counter() - start
+
+            slider = warm_page.locator("[data-testid='stSlider'] input[type=range]").nth(3)  # θ3, the east edge
+            area = _metric_index(warm_page, "Box area")
+            slider.focus()
+            theta = _time_moves(warm_page, moves, lambda i: warm_page.keyboard.press(
+                "ArrowLeft" if i % 2 == 0 else "ArrowRight"), area)
+            step_button = warm_page.get_by_role("button", name="Step +1")
+            n_shown = warm_page.locator("[data-testid='stMarkdownContainer']", has_text="of ").filter(
+                has_text="box area").first
+            step = []
+            for _ in range(moves):
+                before = n_shown.inner_text()
+                t0 = time.perf_counter()
+                step_button.click()
+                warm_page.wait_for_function(
+                    "(b) => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
+                    ".some(e => e.innerText.includes('box area') && e.innerText.includes(' of ')"
+                    " && e.innerText !== b)", arg=before, timeout=30_000)
+                step.append(time.perf_counter() - t0)
+                warm_page.wait_for_function(WAIT_JS, timeout=30_000)
+                warm_page.wait_for_timeout(150)
+        finally:
+            browser.close()
+            server.terminate()
+            server.wait(timeout=30)
+    return {"cold_s": cold, "warm_s": warm, "theta_ms": theta, "step_ms": step}
+
+
+def main(args) -> int:
+    if shutil.which("chromium") is None:
+        print("no chromium on the PATH: apt-get install chromium")
+        return 2
+    r = measure(args.moves)
+    print(f"World Map usable after a cold server start: {r['cold_s']:.2f} s (target < 5 s)")
+    print(f"World Map usable in a second tab, warm server: {r['warm_s']:.2f} s (target < 2 s)")
+    print(f"θ3 slider -> box area on screen: {_summary(r['theta_ms'])} (target median < 150 ms)")
+    print(f"Step +1 -> n on screen: {_summary(r['step_ms'])} (target median < 150 ms)")
+    return 0
