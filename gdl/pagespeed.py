@@ -3,7 +3,8 @@
     python -m gdl speed [--moves 20]
 
 It starts its own Streamlit server on a free loopback port (a cold start: a fresh Python process), and reports
- - cold: seconds from launching the server to the World Map page being usable (script finished, plot drawn),
+ - cold: seconds from launching the server to the World Map page being usable (the script has finished, so
+   every control answers, and the first section's map is on screen),
  - warm: the same for a second browser tab once the server has served the page,
  - θ slider: seconds from a key press on the likelihood explorer's θ3 slider to the changed box area on screen,
  - Step +1: seconds from a click on the growing-box "Step +1" button to the changed n on screen,
@@ -24,7 +25,8 @@ from pathlib import Path
 from gdl.loadtest import CHROMIUM_ARGS, WAIT_JS
 
 ROOT = Path(__file__).resolve().parent.parent
-PLOT_JS = "() => document.querySelector('.js-plotly-plot')?._fullData?.length > 0"
+DRAWN_JS = ("() => { const img = document.querySelector(\"img[alt='p_data sample map']\");"
+            " return img && img.complete && img.naturalWidth > 0; }")  # the first section's map is on screen
 METRIC_CHANGED = ("([i, b]) => document.querySelectorAll('[data-testid=\"stMetricValue\"]')[i]?.innerText !== b")
 
 
@@ -51,7 +53,7 @@ def _usable(page, url: str, deadline: float) -> None:
                 raise
             time.sleep(0.05)
     page.wait_for_function(WAIT_JS, timeout=120_000)
-    page.wait_for_function(PLOT_JS, timeout=120_000)
+    page.wait_for_function(DRAWN_JS, timeout=120_000)
 
 
 def _time_moves(page, moves: int, act, metric_index: int) -> list[float]:
