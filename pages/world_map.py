@@ -8,7 +8,9 @@ from gdl.mapimage import Canvas
 from gdl.models import DISPLAY_NAMES
 from gdl.models.box import box_area, box_log_likelihood, in_box, mle_box
 from gdl.ui import cache
-from gdl.ui.widgets import note, panel_guard
+from gdl.ui.widgets import note, panel_guard, through_app
+
+through_app()  # a deep link to a fresh server must still go through app.py
 
 P = "wm_"  # this page's session-state prefix
 N_MIN, N_MAX = 10, 20_000

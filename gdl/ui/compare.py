@@ -6,6 +6,7 @@ import streamlit as st
 
 from gdl import data, models, plots
 from gdl.data import world
+from gdl.mapimage import Canvas
 from gdl.ui import cache
 
 GRID_STEP = {"world": 3.0}  # degrees per cell of the field plots; toys use 80 cells a side
@@ -100,6 +101,19 @@ def _field(_model, key: str, dataset: str):
     return xs, ys, z.reshape(gy.shape), title, bar
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _world_pictures(_model, key: str, family: str, seed: int) -> tuple[str, str | None]:
+    """The family's samples on the world map, and its field over the plane (None where it has none), as PNGs."""
+    color = plots.FAMILY_COLORS.get(family, plots.MODEL_COLOR)
+    samples = _samples(_model, key, N_SAMPLES, seed)
+    samples_png = Canvas(px_per_degree=1.5).points(samples, color, radius=1.5, label="samples").png_uri()
+    field = _field(_model, key, "world")
+    if field is None:
+        return samples_png, None
+    xs, ys, z, title, _ = field
+    return samples_png, Canvas(px_per_degree=1.5).density(xs, ys, z, label=f"{title}: darker = higher").png_uri()
+
+
 def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: str) -> None:
     """Samples, and for 2-D data the family's field over the plane."""
     key = _key(model)
@@ -108,15 +122,19 @@ def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: s
         images = _samples(model, key, 32, seed)
         st.image(plots.image_grid(images, columns=8, scale=4), caption="32 samples", use_container_width=True)
         return
-    land = cache.land_uri() if dataset == "world" else None
     samples = _samples(model, key, N_SAMPLES, seed)
-    st.plotly_chart(plots.scatter_figure(samples, "samples", color=color, land_uri=land,
-                                         reference=None if land else reference[:1500]),
+    if dataset == "world":  # pictures, not Plotly charts: twelve maps would cost the browser seconds (gdl.mapimage)
+        samples_png, field_png = _world_pictures(model, key, family, seed)
+        st.image(samples_png, width="stretch", alt=f"{family} samples")
+        if field_png:
+            st.image(field_png, width="stretch", alt=f"{family} field")
+        return
+    st.plotly_chart(plots.scatter_figure(samples, "samples", color=color, reference=reference[:1500]),
                     key=f"cmp_samples_{family}", config={"displayModeBar": False})
     field = _field(model, key, dataset)
     if field is not None:
         xs, ys, z, title, bar = field
-        st.plotly_chart(plots.plane_figure(xs, ys, z, title, land_uri=land, colorbar_title=bar),
+        st.plotly_chart(plots.plane_figure(xs, ys, z, title, colorbar_title=bar),
                         key=f"cmp_field_{family}", config={"displayModeBar": False})
 
 

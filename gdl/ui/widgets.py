@@ -9,6 +9,21 @@ import streamlit as st
 log = logging.getLogger("gdl")
 
 
+def through_app() -> None:
+    """Make sure this page runs inside app.py's navigation. Call it first thing on every page.
+
+    Streamlit starts a server whose folder has a pages/ directory in its legacy multipage mode, and stays in it
+    until app.py has run once: until then a deep link (a teacher's /world_map) runs the page file on its own,
+    without app.py's page config, CPU sharing and navigation (the sidebar lists raw file names). Leaving that mode
+    and rerunning sends this and every later run through app.py. (Streamlit 1.67 keeps the mode in the class
+    attribute PagesManager.uses_pages_directory; where it is missing this does nothing.)"""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", None):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 @st.cache_resource(show_spinner=False)
 def _device_sentence() -> str:
     from gdl.device import describe

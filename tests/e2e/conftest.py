@@ -4,6 +4,7 @@ They skip, with the reason, where no Chromium exists; under CI (CI=true) a missi
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -40,11 +41,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(chromium, tmp_path_factory):
-    """A running app; yields its base URL."""
+@contextlib.contextmanager
+def running_app(log: Path):
+    """Start `streamlit run app.py` on a free loopback port; yield its base URL once healthy; stop it after."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
          "--server.address", "127.0.0.1"], cwd=ROOT, stdout=open(log, "w"), stderr=subprocess.STDOUT)
@@ -59,9 +59,18 @@ def server(chromium, tmp_path_factory):
     else:
         proc.kill()
         pytest.fail(f"the app did not start in 120 s; see {log}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server(chromium, tmp_path_factory):
+    """A running app; yields its base URL."""
+    with running_app(tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

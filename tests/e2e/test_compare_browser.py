@@ -16,5 +16,7 @@ def test_compare_page_renders_its_panels(server, app_page, output_dir):
     headings = [h.inner_text() for h in app_page.query_selector_all("h3")]
     for family in ("Autoregressive", "Normalizing flow", "VAE", "Energy-based", "Diffusion", "GAN"):
         assert any(family in h for h in headings), headings
-    assert len(app_page.query_selector_all(".js-plotly-plot")) >= 12  # samples + field (+ loss) per family
+    assert len(app_page.query_selector_all("img[alt$=' samples']")) == 6  # each family's samples on the map
+    assert len(app_page.query_selector_all("img[alt$=' field']")) >= 5  # and its field over the plane
+    assert len(app_page.query_selector_all(".js-plotly-plot")) >= 6  # and its loss curve
     screenshot_full(app_page, output_dir / "compare.png")
