@@ -186,16 +186,20 @@ class Canvas:
         self._overlays.append(draw_box)
         return self
 
-    def density(self, xs, ys, log_density, color=DENSITY_COLOR, opacity: float = 0.7,
+    def density(self, xs, ys, log_density, color=DENSITY_COLOR, opacity: float = 0.8,
                 label: str | None = "log p_model (darker = more likely)") -> Canvas:
-        """A heat map of a log-density on the grid (rows = ys, columns = xs) over the map, from clear (the 2%
-        quantile and below) to `color` (the maximum); cells where the density is 0 (-inf) stay clear."""
+        """A heat map of a log-density (or any score) on the grid (rows = ys, columns = xs) over the map: each
+        cell is shaded by its rank among the grid's values, squared (the top tenth darkest, the bottom half
+        nearly clear), so that where the model puts its mass shows whatever the range of the numbers; cells
+        where the density is 0 (-inf) stay clear."""
         xs, ys, z = np.asarray(xs), np.asarray(ys), np.asarray(log_density, dtype=np.float64)
-        finite = z[np.isfinite(z)]
-        if not finite.size:
+        finite = np.isfinite(z)
+        if not finite.any():
             return self
-        low, high = float(np.quantile(finite, 0.02)), float(finite.max())
-        strength = np.clip((np.where(np.isfinite(z), z, -np.inf) - low) / max(high - low, 1e-12), 0, 1)
+        ranks = np.zeros(z.shape)
+        order = np.sort(z[finite])
+        ranks[finite] = np.searchsorted(order, z[finite], side="right") / order.size  # empirical CDF, ties equal
+        strength = ranks ** 2
         x0, y0, x1, y1 = self.plane
         lon0, _, _, lat1 = self.view
         lon = lon0 + (np.arange(x1 - x0) + 0.5) / self.ppd
