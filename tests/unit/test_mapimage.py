@@ -1,0 +1,48 @@
+"""Server-drawn map pictures: things land on the right pixels, density shading follows the values."""
+import base64
+import io
+
+import numpy as np
+from PIL import Image
+
+from gdl import plots
+from gdl.mapimage import MARGIN, Canvas, rgb
+
+
+def test_coordinates_map_to_pixels_corner_to_corner():
+    c = Canvas(px_per_degree=2.0)
+    np.testing.assert_allclose(c.to_px([[-180, 90], [180, -90], [0, 0]]),
+                               [[MARGIN[0], MARGIN[1]], [MARGIN[0] + 720, MARGIN[1] + 360], [MARGIN[0] + 360, MARGIN[1] + 180]])
+
+
+def test_points_are_drawn_in_their_colour_where_they_are_and_nowhere_else():
+    c = Canvas(px_per_degree=2.0)
+    before = c.pixels.copy()
+    c.points(np.array([[10.0, 20.0]]), plots.MODEL_COLOR, radius=1.5)
+    x, y = np.round(c.to_px([[10.0, 20.0]])[0]).astype(int)
+    assert tuple(c.pixels[y, x]) == rgb(plots.MODEL_COLOR)
+    changed = np.argwhere(np.any(c.pixels != before, axis=2))
+    assert len(changed) == 9 and np.abs(changed - [y, x]).max() == 1  # a 3x3 dot around the point
+
+
+def test_density_leaves_impossible_cells_clear_and_shades_the_likeliest_darkest():
+    xs, ys = np.linspace(-180, 180, 37), np.linspace(-90, 90, 19)
+    z = np.full((len(ys), len(xs)), -np.inf)
+    z[9, 18] = 0.0  # the most likely cell, at (0, 0)
+    z[9, 19] = -5.0
+    c = Canvas(px_per_degree=1.0)
+    base = c.pixels.copy()
+    c.density(xs, ys, z, label=None)
+    far = np.round(c.to_px([[-150.0, 60.0]])[0]).astype(int)
+    assert tuple(c.pixels[far[1], far[0]]) == tuple(base[far[1], far[0]])  # density 0: untouched
+    top, second = (np.round(c.to_px([[p, 5.0]])[0]).astype(int) for p in (5.0, 15.0))
+    shift = lambda p: np.abs(c.pixels[p[1], p[0]].astype(int) - base[p[1], p[0]]).sum()  # noqa: E731
+    assert shift(top) > shift(second) > 0
+
+
+def test_the_picture_is_a_png_data_uri_with_a_legend_band():
+    c = Canvas(px_per_degree=1.0).points(np.zeros((1, 2)), label="one point")
+    uri = c.png_uri()
+    assert uri.startswith("data:image/png;base64,")
+    img = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    assert img.size[0] == c.pixels.shape[1] and img.size[1] > c.pixels.shape[0]  # the legend sits below the map
