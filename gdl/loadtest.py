@@ -32,6 +32,7 @@ class Report:
     update: list[float] = field(default_factory=list)  # control-to-update seconds
     errors: list[str] = field(default_factory=list)
     outside: set[str] = field(default_factory=set)  # hosts other than the app's own
+    requests: int = 0  # every request the pages made (so that "no outside request" is not vacuous)
     peak_rss_mb: float = 0.0
     baseline_rss_mb: float = 0.0
 
@@ -76,6 +77,7 @@ async def _session(browser, url: str, index: int, report: Report, pages: list[st
     page.set_default_timeout(120_000)
 
     def on_request(request):
+        report.requests += 1
         host = urlparse(request.url).netloc
         if host and host != origin and not request.url.startswith("data:"):
             report.outside.add(host)
@@ -146,7 +148,7 @@ def format_report(report: Report, sessions: int) -> str:
     lines.append(f"control-to-update (s), θ slider on /world_map: {_stats(report.update)}")
     lines.append(f"errors: {len(report.errors)}")
     lines += [f"  {e}" for e in report.errors[:10]]
-    lines.append(f"requests to other hosts: {sorted(report.outside) or 'none'}")
+    lines.append(f"requests to other hosts: {sorted(report.outside) or 'none'} (of {report.requests} requests)")
     per_session = (report.peak_rss_mb - report.baseline_rss_mb) / max(sessions, 1)
     lines.append(f"server memory: {report.baseline_rss_mb:.0f} MB before, peak {report.peak_rss_mb:.0f} MB "
                  f"(about {per_session:.0f} MB per session)")

@@ -5,7 +5,9 @@ import streamlit as st
 from gdl import data, models, plots
 from gdl.models import DISPLAY_NAMES, NEURAL, TAXONOMY
 from gdl.ui import cache, compare, jobs
-from gdl.ui.widgets import note, panel_guard
+from gdl.ui.widgets import note, panel_guard, through_app
+
+through_app()  # a deep link to a fresh server must still go through app.py
 
 P = "cmp_"
 DATASETS = {"world": "World map (land)", "moons": "Two moons", "spirals": "Two spirals",
@@ -71,21 +73,24 @@ st.fragment(_progress_view, run_every=1.0 if active else None)()
 
 # ---- the panels ------------------------------------------------------------------------------------------
 st.header("Samples, densities and losses")
-source = {}
-for family in families:
+
+
+def model_source(family: str) -> tuple[str, object]:
+    """(origin, model) for a family: this session's own training, else the shipped checkpoint (None if none)."""
     job = runs.get((dataset, family))
     if job is not None and job.status in ("done", "cancelled") and job.result is not None:
-        source[family] = ("trained here", job.result)
-    else:
-        source[family] = ("checkpoint", cache.shipped_model(family, dataset))
+        return "trained here", job.result
+    return "checkpoint", cache.shipped_model(family, dataset)
 
+
+source = {}  # family -> (origin, model); a family whose checkpoint cannot be loaded gets its message in its panel
 reference = compare.reference_data(dataset)
 for start in range(0, len(families), 3):
     cols = st.columns(3)
     for col, family in zip(cols, families[start:start + 3]):
         with col, panel_guard(DISPLAY_NAMES[family]):
-            origin, model = source[family]
             st.subheader(DISPLAY_NAMES[family])
+            origin, model = source[family] = model_source(family)
             st.caption(f"{PLACE.get(family, '')} · {origin}")
             if model is None:
                 st.info("No pretrained checkpoint for this data: press **Retrain** to train it here.")
@@ -103,7 +108,8 @@ note("Sharp, land-shaped samples with few in the sea mean high precision; sample
 # ---- the measurements ------------------------------------------------------------------------------------
 st.header("The measurements")
 with panel_guard("The measurements"), st.spinner("Measuring…"):
-    rows = [compare.measure(source[f][1], f, dataset, origin=source[f][0]) for f in families if source[f][1]]
+    rows = [compare.measure(model, f, dataset, origin=origin) for f, (origin, model) in source.items()
+            if model is not None]
     st.dataframe(rows, hide_index=True)
     st.caption(compare.MEASURE_CAPTIONS.get("image" if data.is_image(dataset) else "points", ""))
 

@@ -6,7 +6,9 @@ from gdl import plots
 from gdl.data import world
 from gdl.ui import cache, jobs
 from gdl.ui import diffusion as dui
-from gdl.ui.widgets import note, panel_guard
+from gdl.ui.widgets import note, panel_guard, through_app
+
+through_app()  # a deep link to a fresh server must still go through app.py
 
 P = "dif_"  # this page's session-state prefix
 RUNS = P + "runs"  # dataset -> Job: this session's trainings
@@ -34,7 +36,14 @@ else:
     source = None
     c[1].info("No pretrained model for this data: sections 1-2 work as they are; train a model in section 7 "
               "to run the reverse process.")
-model = trained if source == "trained here" else dui.shipped_model(dataset) if source == "pretrained" else None
+model = trained if source == "trained here" else None
+if source == "pretrained":
+    with panel_guard("The pretrained model"):
+        model = dui.shipped_model(dataset)
+        if model is None:
+            st.warning(f"The pretrained checkpoint for this data is missing on this server (assets/checkpoints/"
+                       f"{dataset}-diffusion.pt): train a model in section 7, or rebuild it with the command in "
+                       "assets/checkpoints/README.md.")
 key = dui.model_key(model) if model is not None else ""
 is_world = dataset == "world"
 if model is not None:
@@ -324,7 +333,10 @@ else:
 
 # ---- 5. conditional digits -------------------------------------------------------------------------------------
 st.header("5 · Draw me a 7: class-conditional digits with guidance")
-digits_model = (trained if dataset == "digits" and source == "trained here" else dui.shipped_model("digits"))
+digits_model = trained if dataset == "digits" and source == "trained here" else None
+if digits_model is None:
+    with panel_guard("The pretrained digits model"):
+        digits_model = dui.shipped_model("digits")
 if digits_model is None or not digits_model.config.num_classes:
     st.info("The digits model is not class-conditional here; the pretrained one is.")
 else:
@@ -445,7 +457,10 @@ def _progress_view() -> None:
     if current is None:
         return
     jobs.show(current)
-    if current.status == "done":
+    diverged = getattr(current.result, "history_", None) is not None and not current.result.history_.ok
+    if current.status == "done" and diverged:  # the NaN guard stopped it: say so, not "success"
+        st.error(f"{current.label}: {current.message} The model keeps its last good weights (*trained here*).")
+    elif current.status == "done":
         st.success(f"{current.label}: {current.message} Choose *trained here* at the top to use it.")
     if current.finished and st.session_state.get(P + "was_running"):
         st.session_state[P + "was_running"] = False

@@ -3,7 +3,9 @@ import streamlit as st
 
 from gdl import plots
 from gdl.models import NEURAL
-from gdl.ui.widgets import device_badge
+from gdl.ui.widgets import device_badge, panel_guard, through_app
+
+through_app()  # a deep link to a fresh server must still go through app.py
 
 st.title("🧪 gdl: a lab for generative deep learning")
 device_badge()
@@ -28,7 +30,8 @@ st.markdown(
     "Every deep generative model must cope with the same problem: a density over high-dimensional data that is "
     "easy to evaluate and easy to sample. The families differ in how they model that density."
 )
-st.graphviz_chart(plots.taxonomy_dot(tuple(NEURAL)))
+with panel_guard("The map of the families"):
+    st.graphviz_chart(plots.taxonomy_dot(tuple(NEURAL)))
 st.markdown(
     """
 | family | density | how it samples |

@@ -9,7 +9,9 @@ from gdl.data.idx import IDXError
 from gdl.models import DISPLAY_NAMES
 from gdl.ui import jobs
 from gdl.ui import latent as ui
-from gdl.ui.widgets import note, panel_guard
+from gdl.ui.widgets import note, panel_guard, through_app
+
+through_app()  # a deep link to a fresh server must still go through app.py
 
 P = "lat_"  # this page's session-state prefix
 FACTORS = ("height", "width")
@@ -57,12 +59,17 @@ st.session_state.setdefault(RUNS, {})
 runs: dict = st.session_state[RUNS]
 
 
+shipped = {}  # family -> the pretrained model for this data; a checkpoint that cannot be loaded says so here
+for family in ("vae", "ae"):
+    with panel_guard(f"The pretrained {DISPLAY_NAMES[family]}"):
+        shipped[family] = ui.shipped(family, dataset)
+
+
 def sources(family: str) -> dict:
     """The models of `family` this page can show for this data: the pretrained one, and one trained here."""
     out = {}
-    shipped = ui.shipped(family, dataset)
-    if shipped is not None:
-        out["pretrained checkpoint"] = shipped
+    if shipped.get(family) is not None:
+        out["pretrained checkpoint"] = shipped[family]
     job = runs.get((data_id, family))
     if job is not None and job.status in ("done", "cancelled") and job.result is not None:
         out["trained here"] = job.result
@@ -112,7 +119,10 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
                                                         "KL(q(z|x) ‖ p(z)) (nats)", height=200,
                                                         title=f"{DISPLAY_NAMES[family]}: KL to the prior"),
                                        key=f"{P}loss_kl_{family}", config={"displayModeBar": False})
-            if job.status == "done":
+            diverged = getattr(job.result, "history_", None) is not None and not job.result.history_.ok
+            if job.status == "done" and diverged:  # the NaN guard stopped it: say so, not "success"
+                st.error(f"{job.label}: {job.message} The model keeps its last good weights (**trained here**).")
+            elif job.status == "done":
                 st.success(f"{job.label}: {job.message} Choose **trained here** as the model source to explore it.")
         running = any(not job.finished for _, job in mine)
         if not running and st.session_state.get(P + "was_running"):

@@ -58,8 +58,20 @@ def classical_score(family: str, n: int, seed: int, config: tuple = ()) -> dict:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def shipped_model(family: str, dataset: str):
-    """A pretrained checkpoint from assets/checkpoints, loaded once per server; None when there is none."""
+    """A pretrained checkpoint from assets/checkpoints, loaded once per server; None when there is none.
+
+    Raises CheckpointError, naming the file and how to rebuild it, when the file is there but cannot be loaded
+    (corrupt, truncated, not a gdl checkpoint): the page shows that in the model's panel. An error is not
+    cached, so a repaired file is picked up on the next rerun.
+    """
     from gdl import checkpoints
 
     path = checkpoints.shipped_path(family, dataset)
-    return checkpoints.load(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        return checkpoints.load(path)
+    except checkpoints.CheckpointError as err:
+        raise checkpoints.CheckpointError(
+            f"the pretrained checkpoint {path.name} cannot be loaded: {str(err).rstrip('.')}. Rebuild it with "
+            "the command in assets/checkpoints/README.md.") from None

@@ -30,9 +30,13 @@ def idx_data(images_path: str, labels_path: str, mtime: float) -> tuple[np.ndarr
 
 
 def idx_mtime(path: str) -> float:
-    """The modification time of a file (0 when missing): part of the cache key, so a replaced file reloads."""
-    p = Path(path).expanduser()
-    return p.stat().st_mtime if p.is_file() else 0.0
+    """The modification time of a file (0 when missing or unreadable): part of the cache key, so a replaced file
+    reloads."""
+    try:
+        p = Path(path).expanduser()
+        return p.stat().st_mtime if p.is_file() else 0.0
+    except (OSError, ValueError, RuntimeError):  # a name too long, a null byte, an unknown ~user
+        return 0.0
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -44,7 +48,16 @@ def view_data(dataset: str) -> tuple[np.ndarray, np.ndarray | None]:
 def dataset_data(dataset: str, idx_paths: tuple[str, str] = ("", "")):
     """(X, targets) for a dataset name, or for "idx" the user's files (targets: labels or None)."""
     if dataset == "idx":
-        return idx_data(idx_paths[0], idx_paths[1], idx_mtime(idx_paths[0]))
+        from gdl.data.idx import IDXError
+
+        try:
+            return idx_data(idx_paths[0], idx_paths[1], idx_mtime(idx_paths[0]))
+        except (OSError, ValueError, RuntimeError) as err:
+            if isinstance(err, IDXError):
+                raise
+            # whatever the path typed (far too long, odd characters), the page gets a message, not a traceback
+            raise IDXError(f"the path cannot be read on this server ({type(err).__name__}: "
+                           f"{getattr(err, 'strerror', None) or str(err)[:100]})") from None
     return view_data(dataset)
 
 
