@@ -84,7 +84,11 @@ def model_source(family: str) -> tuple[str, object]:
 
 
 source = {}  # family -> (origin, model); a family whose checkpoint cannot be loaded gets its message in its panel
-reference = compare.reference_data(dataset)
+reference = None
+with panel_guard("The data"):
+    reference = compare.reference_data(dataset)
+if reference is None:
+    st.stop()
 for start in range(0, len(families), 3):
     cols = st.columns(3)
     for col, family in zip(cols, families[start:start + 3]):

@@ -6,7 +6,7 @@ from gdl import plots
 from gdl.data import world
 from gdl.ui import cache, jobs
 from gdl.ui import diffusion as dui
-from gdl.ui.widgets import note, panel_guard, through_app
+from gdl.ui.widgets import guarded, note, panel_guard, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -138,7 +138,7 @@ def _forward_view() -> None:
 
 
 with panel_guard("The forward process"):
-    st.fragment(_forward_view)()
+    st.fragment(guarded("The forward process")(_forward_view))()
 
 # ---- 3. the reverse process, step by step -----------------------------------------------------------------
 st.header("3 · The reverse process, one step at a time")
@@ -265,7 +265,8 @@ else:
                 right.image(plots.image_grid(x0, columns=8, scale=scale), alt="x0 images", width="stretch",
                             caption="x̂_0: the clean images the model predicts from this step")
 
-        st.fragment(_player, run_every=(1.0 / play_config[1]) if play_config[0] else None)()
+        st.fragment(guarded("The reverse process")(_player),
+                    run_every=(1.0 / play_config[1]) if play_config[0] else None)()
         if is_world:
             note("In the first few steps √ᾱ_t is almost 0, so x̂_0 divides by almost nothing and the guesses fly "
                  "to the edges of the allowed box (the sampler clips x̂_0 to the data's range). Within about ten "

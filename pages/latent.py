@@ -9,7 +9,7 @@ from gdl.data.idx import IDXError
 from gdl.models import DISPLAY_NAMES
 from gdl.ui import jobs
 from gdl.ui import latent as ui
-from gdl.ui.widgets import note, panel_guard, through_app
+from gdl.ui.widgets import guarded, note, panel_guard, plain, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -46,7 +46,7 @@ if dataset == "idx":
 try:
     X, targets = ui.dataset_data(dataset, idx_paths)
 except IDXError as err:
-    st.error(f"That file cannot be used: {err}")
+    st.error(f"That file cannot be used: {plain(err)}")
     st.stop()
 data_id = dataset if dataset != "idx" else f"idx:{idx_paths[0]}"
 has_factors = dataset == "tins"
@@ -261,7 +261,7 @@ def _slider_view() -> None:
         "past ±2 or so for a VAE, leave the region the codes occupy and the images grow strange."))
 
 
-st.fragment(_slider_view)()
+st.fragment(guarded("The sliders")(_slider_view))()
 
 # ---- 3. drag it live ------------------------------------------------------------------------------------------
 st.header("3 · Drag it live")
@@ -285,7 +285,7 @@ def _plane_view() -> None:
              "has to guess.")
 
 
-st.fragment(_plane_view)()
+st.fragment(guarded("The latent plane")(_plane_view))()
 
 # ---- 4. interpolation -------------------------------------------------------------------------------------------
 st.header("4 · Walk in a straight line between two images")
@@ -313,7 +313,7 @@ def _interpolation_view() -> None:
          "the latent space.")
 
 
-st.fragment(_interpolation_view)()
+st.fragment(guarded("The interpolation")(_interpolation_view))()
 
 # ---- 5. attribute vectors ------------------------------------------------------------------------------------------
 st.header("5 · Attribute vectors: directions that mean something")
@@ -360,7 +360,7 @@ def _attribute_view() -> None:
 
 
 if vectors:
-    st.fragment(_attribute_view)()
+    st.fragment(guarded("The attribute vectors")(_attribute_view))()
 
 # ---- 6. AE against VAE ---------------------------------------------------------------------------------------------
 st.header("6 · A plain autoencoder against the VAE")
@@ -425,14 +425,14 @@ else:
     try:
         picture, picture_name = ui.draw_pad(key=P + "draw"), "your drawing"
     except latent.ImageError as err:
-        st.error(str(err), icon="🚫")
+        st.error(plain(err), icon="🚫")
 if picture is not None:
     try:
         gray = latent.read_image(picture)
         mine = latent.to_dataset_image(gray, shape, crop_to_content=not has_factors,
                                        content_box=(1.0, 0.75) if dataset == "digits" else (0.72, 0.72))
     except latent.ImageError as err:
-        st.error(f"**{picture_name}**: {err}", icon="🚫")
+        st.error(f"**{plain(picture_name)}**: {plain(err)}", icon="🚫")
     else:
         with panel_guard("Your image"):
             z_mine = model.encode(mine[None])

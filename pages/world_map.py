@@ -8,7 +8,7 @@ from gdl.mapimage import Canvas
 from gdl.models import DISPLAY_NAMES
 from gdl.models.box import box_area, box_log_likelihood, in_box, mle_box
 from gdl.ui import cache
-from gdl.ui.widgets import note, panel_guard, through_app
+from gdl.ui.widgets import guarded, note, panel_guard, plain, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -203,7 +203,7 @@ def _grow_view() -> None:
                                      "degenerate maximum." if k == 1 else ""))
 
 
-st.fragment(_grow_view, run_every=0.4 if st.session_state[PLAYING] else None)()
+st.fragment(guarded("The growing box")(_grow_view), run_every=0.4 if st.session_state[PLAYING] else None)()
 
 
 # ---- 4. likelihood explorer --------------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def _explorer_view() -> None:
          "not sum to 1 over boxes, and a small box can have a likelihood far above 1.")
 
 
-st.fragment(_explorer_view)()
+st.fragment(guarded("The likelihood explorer")(_explorer_view))()
 
 
 # ---- 5. points A, B, C -------------------------------------------------------------------------------------
@@ -317,7 +317,7 @@ def _points_view() -> None:
         try:
             parsed[label] = world.parse_lat_lon(text)
         except ValueError as err:
-            c[i].error(str(err))
+            c[i].error(plain(err))
     c[3].radio("A click on the map moves", list(PTS), index=2, key=P + "pick_target", horizontal=True)
     box_model = cache.fitted_classical("box", n, seed)
     fitted = cache.fitted_classical(family, n, seed, config)
@@ -346,4 +346,4 @@ def _points_view() -> None:
          "data (the ocean inside the box), or the reverse (land outside it).")
 
 
-st.fragment(_points_view)()
+st.fragment(guarded("Points A, B and C")(_points_view))()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 
 import streamlit as st
@@ -36,6 +37,17 @@ def device_badge() -> None:
     st.caption(f"Models on this server run on **{_device_sentence()}**.")
 
 
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()<>#!|~$:")  # the characters that start Markdown or Streamlit syntax
+
+
+def plain(text) -> str:
+    """Text to show inside a Markdown message exactly as typed: every character that can start Markdown or
+    Streamlit syntax is backslash-escaped (CommonMark allows it for any punctuation), so a user's
+    `![](http://host/x.png)`, `**`, `:red[...]` or `$x$` is shown, not rendered (and never makes the browser fetch
+    anything); newlines become spaces."""
+    return "".join("\\" + ch if ch in _MARKDOWN_PUNCTUATION else " " if ch in "\r\n" else ch for ch in str(text))
+
+
 @contextlib.contextmanager
 def panel_guard(what: str):
     """Run one panel of a page; if it raises, show a clear message in that panel and let the page go on.
@@ -46,7 +58,21 @@ def panel_guard(what: str):
         yield
     except Exception as err:  # noqa: BLE001  (the point is to contain anything)
         log.exception("panel %r failed", what)
-        st.error(f"**{what}** could not be shown: {err}", icon="⚠️")
+        st.error(f"**{what}** could not be shown: {plain(err)}", icon="⚠️")
+
+
+def guarded(what: str):
+    """Decorate a fragment's function so that its body runs inside `panel_guard(what)`: a fragment reruns on its
+    own, outside any guard around the place where it was first called."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            with panel_guard(what):
+                return fn(*args, **kwargs)
+
+        return run
+
+    return decorate
 
 
 def note(text: str) -> None:

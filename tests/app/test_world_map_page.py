@@ -67,6 +67,9 @@ def test_typed_points_report_land_and_sea_and_bad_text_gets_a_message(at):
     assert any("Latitude must lie between -90 and 90" in e.value for e in at.error)
     at.text_input(key="wm_pt_C").set_value("north, east").run()
     assert any("is not two numbers" in e.value for e in at.error)
+    at.text_input(key="wm_pt_C").set_value("![x](http://host/x.png), 1").run()  # shown as typed, never rendered
+    message = next(e.value for e in at.error if "is not two numbers" in e.value)
+    assert "\\!\\[x\\]\\(http\\://host/x.png\\)" in message
 
 
 def test_choosing_a_density_family_gives_finite_held_out_nll(at):
@@ -74,3 +77,17 @@ def test_choosing_a_density_family_gives_finite_held_out_nll(at):
     assert not at.exception
     assert _metric(at, "Held-out NLL") != "+∞"
     assert float(_metric(at, "Held-out NLL")) > 9.9
+
+
+def test_a_fault_inside_a_fragment_stays_in_its_panel(monkeypatch):
+    import gdl.models.box
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("explorer exploded")
+
+    monkeypatch.setattr(gdl.models.box, "box_log_likelihood", broken)
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert any("The likelihood explorer" in e.value and "explorer exploded" in e.value for e in at.error)
+    assert any("Points A, B and C" in h.value for h in at.header)  # the sections after it still render
+    assert at.dataframe[-1].value.shape[0] == 3  # and section 5 still works
