@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -56,8 +57,12 @@ def load(source, map_location: str = "cpu"):
     try:
         payload = torch.load(source, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        raise CheckpointError("this file is not a plain weights checkpoint (it asks to run code or holds "
-                              f"objects that are not weights), so it was refused: {str(err).splitlines()[0]}")
+        # torch's own message advises loading with weights_only=False, which must never be done with such a file
+        wanted = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(err))
+        raise CheckpointError(
+            "this file is not a plain weights checkpoint, so it was refused unopened: "
+            + (f"it asks for {wanted.group(1)}, which is not a weight (a file like this can run code)."
+               if wanted else "it is damaged, or not a checkpoint at all.")) from None
     except Exception as err:  # truncated, not a zip, random bytes...
         raise CheckpointError(f"this file is not a readable checkpoint ({type(err).__name__}).") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT or "family" not in payload:

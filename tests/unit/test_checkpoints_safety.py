@@ -21,9 +21,11 @@ class _Exploit:
 def test_a_crafted_pickle_is_refused_and_its_code_never_runs(tmp_path):
     path = tmp_path / "evil.pt"
     torch.save({"format": 1, "family": "box", "config": {}, "data_shape": None, "state": _Exploit()}, path)
-    with pytest.raises(CheckpointError, match="refused"):
+    with pytest.raises(CheckpointError, match="refused") as refusal:
         checkpoints.load(path)
     assert RAN == []
+    assert "asks for getattr" in str(refusal.value)  # it names what the file asked for (RAN.append, via getattr)
+    assert "weights_only=False" not in str(refusal.value)  # and never passes on torch's advice to allow it
     raw = io.BytesIO()
     pickle.dump(_Exploit(), raw)
     with pytest.raises(CheckpointError):
