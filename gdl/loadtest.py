@@ -37,17 +37,38 @@ class Report:
     baseline_rss_mb: float = 0.0
 
 
-def _server_pids() -> list[int]:
-    pids = []
+def _listening_inodes(port: int) -> set[str]:
+    """Socket inodes listening on `port` (any address), from /proc/net/tcp and tcp6."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                inodes.add(fields[9])
+    return inodes
+
+
+def _server_pids(port: int | None = None) -> list[int]:
+    """The server's process: the one listening on `port` (Linux /proc); without a port or where that finds
+    nothing, every `streamlit run` process on this machine (then other servers' memory counts too)."""
+    sockets = {f"socket:[{i}]" for i in _listening_inodes(port)} if port else set()
+    listening, streamlit = [], []
     for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
-            except OSError:
-                continue
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
             if "streamlit" in cmd and " run " in cmd and "loadtest" not in cmd:
-                pids.append(int(proc.name))
-    return pids
+                streamlit.append(int(proc.name))
+            if sockets and any(str(fd.readlink()) in sockets for fd in (proc / "fd").iterdir()):
+                listening.append(int(proc.name))
+        except OSError:
+            continue
+    return listening or streamlit
 
 
 def _rss_mb(pids: list[int]) -> float:
@@ -116,7 +137,7 @@ async def run(url: str, sessions: int, pages: list[str], train: bool, stagger: f
     from playwright.async_api import async_playwright
 
     report = Report()
-    pids = _server_pids()
+    pids = _server_pids(urlparse(url).port)
     report.baseline_rss_mb = _rss_mb(pids)
     stop = threading.Event()
 
