@@ -4,10 +4,11 @@ import streamlit as st
 
 from gdl import plots
 from gdl.data import world
-from gdl.mapimage import Canvas
+from gdl.chartimage import line_chart
+from gdl.mapimage import Canvas, png_uri
 from gdl.models import DISPLAY_NAMES
 from gdl.models.box import box_area, box_log_likelihood, in_box, mle_box
-from gdl.ui import cache
+from gdl.ui import cache, clickmap
 from gdl.ui.widgets import guarded, note, panel_guard, plain, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
@@ -37,7 +38,6 @@ seed = c2.number_input("Seed", 0, 1_000_000, 0, step=1, key=P + "seed",
                        help="The same seed draws the same points.")
 n, seed = int(n), int(seed)
 X = cache.world_sample(n, seed)
-land_uri = cache.land_uri()
 DOT = 1.5 if n > 3000 else 2.5  # dot radius in pixels: small dots for many points
 HALF = 1.6  # pixels per degree for a map in a column beside a chart (the full-width maps use Canvas's 3)
 
@@ -191,12 +191,11 @@ def _grow_view() -> None:
     left.image(picture.png_uri(), width="stretch", alt="growing box map")
     shown = np.arange(1, k + 1)
     stride = max(1, k // 1500)  # keep the curves light for large n
-    right.plotly_chart(plots.line_chart(shown[::stride], {"area": areas[:k:stride]}, "points n", "box area (deg²)",
-                                        height=185), key=P + "grow_area", config={"displayModeBar": False})
     finite = np.where(np.isfinite(logliks[:k:stride]), logliks[:k:stride], np.nan)
-    right.plotly_chart(plots.line_chart(shown[::stride], {"log-likelihood": finite}, "points n",
-                                        "log L at the MLE", height=185),
-                       key=P + "grow_ll", config={"displayModeBar": False})
+    right.image(png_uri(line_chart(shown[::stride], {"area": areas[:k:stride]}, "points n", "box area (deg²)",
+                                   width=440, height=230, xlim=(1, max(k, 2)))), width="stretch", alt="box area against n")
+    right.image(png_uri(line_chart(shown[::stride], {"log-likelihood": finite}, "points n", "log L at the MLE",
+                                   width=440, height=230, xlim=(1, max(k, 2)))), width="stretch", alt="log L against n")
     note("The box only ever grows, in jumps, whenever a point lands outside it; between jumps the area stays put "
          "and each new point costs the same −log(area). The log-likelihood falls roughly linearly in n: more "
          "data, more to explain." + (" With one point the box has zero area and an infinite likelihood: a "
@@ -265,20 +264,18 @@ def _explorer_view() -> None:
     picture = Canvas(px_per_degree=HALF).points(X[inside], radius=2.5, label="points inside")
     if (~inside).any():
         picture.markers(X[~inside], plots.BAD_COLOR, radius=5, label="outside: likelihood 0")
-    picture.box(mle, plots.MLE_COLOR, dashed=True, label="the MLE box").box(theta, fill=True, label="your box θ")
+    picture.box(mle, plots.MLE_COLOR, dashed=True, label="the MLE box").box(theta, fill=True, label="your box")
     left.image(picture.png_uri(), width="stretch", alt="likelihood explorer map")
     # The profile of the likelihood along θ3, the others held: a function of the parameter, peaking at the MLE.
     east = np.linspace(theta[0] + 0.5, 180, 300)
     profile = np.array([box_log_likelihood((theta[0], theta[1], e, theta[3]), X) for e in east])
-    fig2 = plots.line_chart(east, {"log L": np.where(np.isfinite(profile), profile, np.nan)},
-                            "θ3 (east edge, longitude)", "log L(θ | X)", height=380,
-                            title="log L as θ3 moves, the rest held")
     zero = east[~np.isfinite(profile)]
-    if zero.size:
-        fig2.add_vrect(x0=zero.min(), x1=zero.max(), fillcolor=plots.BAD_COLOR, opacity=0.12, line_width=0,
-                       annotation_text="L = 0 (log L = −∞)", annotation_position="top left")
-    fig2.add_vline(x=theta[2], line_color=plots.MODEL_COLOR, annotation_text="your θ3")
-    right.plotly_chart(fig2, key=P + "profile", config={"displayModeBar": False})
+    profile_chart = line_chart(east, {"log L": np.where(np.isfinite(profile), profile, np.nan)},
+                               "east edge (longitude)", "log L", width=440, height=380,
+                               title="log L as the east edge moves, the rest held",
+                               band=(zero.min(), zero.max(), "L = 0 (log L = -inf)") if zero.size else None,
+                               marker=(theta[2], "your east edge"))
+    right.image(png_uri(profile_chart), width="stretch", alt="likelihood profile")
     if ll == -np.inf:
         st.warning("At least one point lies outside your box, where p_model is 0, so the likelihood of the whole "
                    "sample is 0 and the log-likelihood is −∞, however good the box is elsewhere.")
@@ -302,11 +299,10 @@ st.session_state.setdefault(PTS["C"], "-25.0, 135.0")
 
 
 def _pick_from_click() -> None:
-    selection = st.session_state.get(P + "pick_map")
-    points = (selection or {}).get("selection", {}).get("points", [])
-    if points:
+    where = clickmap.last_click(st.session_state.get(P + "pick_map"))
+    if where is not None:
         target = st.session_state.get(P + "pick_target", "C")
-        st.session_state[PTS[target]] = f"{points[0]['y']:.2f}, {points[0]['x']:.2f}"
+        st.session_state[PTS[target]] = f"{where[1]:.2f}, {where[0]:.2f}"
 
 
 def _points_view() -> None:
@@ -332,13 +328,11 @@ def _points_view() -> None:
         if family != "box":
             row[f"p_model(x), {DISPLAY_NAMES[family].lower()}"] = f"{np.exp(fitted.log_prob(x)[0]):.3g}"
         rows.append(row)
-    fig = plots.world_map(land_uri, height=400)
-    plots.add_box(fig, box_model.theta_, "the MLE box", fill=True)
+    picture = Canvas(px_per_degree=2.5).box(box_model.theta_, fill=True, label="the MLE box")
     if parsed:
-        plots.add_markers(fig, np.array([[lon, lat] for lat, lon in parsed.values()]), list(parsed))
-    plots.add_click_grid(fig)
-    st.plotly_chart(fig, key=P + "pick_map", on_select=_pick_from_click, selection_mode="points",
-                    config={"displayModeBar": False})
+        picture.markers(np.array([[lon, lat] for lat, lon in parsed.values()]), "#111827", radius=7,
+                        labels=list(parsed), label="your points")
+    clickmap.click_map(picture, key=P + "pick_map", on_click=_pick_from_click)
     if rows:
         st.dataframe(rows, hide_index=True)
     note("p_data(x) is 1/A on land and exactly 0 at sea. p_model(x) under the box is 1/area inside the box, whatever "

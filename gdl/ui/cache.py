@@ -5,18 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from gdl import data, models, plots
-from gdl.data import world
+from gdl import data, models
 
 HELD_OUT_N = 20_000
 HELD_OUT_SEED = 1_000_003  # never one of the seeds a user picks for training data
-
-
-@st.cache_resource(show_spinner=False)
-def land_uri() -> str:
-    """The land mask as a PNG data URI, for every world map."""
-    land, _ = world.mask()
-    return plots.land_png(land)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -38,3 +38,30 @@ def test_world_map_renders_and_the_n_control_changes_the_plot(server, app_page, 
     assert error_texts(app_page) == []
     assert "of 250 points" in app_page.inner_text("[data-testid='stMain']")  # the growing box's counter
     screenshot_full(app_page, output_dir / "world_map_n250.png")
+
+
+def test_clicking_the_map_moves_point_c_there_and_the_page_loads_no_plotly(server, app_page, output_dir):
+    app_page.goto(server + "/world_map")
+    wait_for_app(app_page)
+    assert app_page.query_selector_all(".js-plotly-plot") == []  # every figure is a picture: no plotly.js to load
+    click_map = app_page.locator("img.cm-map")
+    click_map.scroll_into_view_if_needed()
+    app_page.wait_for_timeout(500)  # the component lives in a shadow root: read it through the locator
+    natural = click_map.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert natural[0] > 500
+    # Where on the picture is (longitude 20, latitude 0), in the middle of Africa? The plane spans the
+    # world; work it out from the picture's own geometry as drawn by gdl.mapimage.
+    from gdl.mapimage import MARGIN
+
+    box = click_map.bounding_box()
+    ppd = (natural[0] - MARGIN[0] - MARGIN[2]) / 360
+    px, py = MARGIN[0] + (20 + 180) * ppd, MARGIN[1] + (90 - 0) * ppd
+    click_map.click(position={"x": px * box["width"] / natural[0], "y": py * box["height"] / natural[1]})
+    point_c = app_page.locator("input[aria-label='Point C: latitude, longitude']")
+    app_page.wait_for_function("() => document.querySelector(\"input[aria-label='Point C: latitude, longitude']\")"
+                               ".value !== '-25.0, 135.0'")
+    lat, lon = (float(v) for v in point_c.input_value().split(","))
+    assert abs(lat - 0) < 1.5 and abs(lon - 20) < 1.5, (lat, lon)
+    wait_for_app(app_page)
+    assert error_texts(app_page) == []
+    screenshot_full(app_page, output_dir / "world_map_clicked.png")

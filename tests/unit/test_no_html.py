@@ -53,6 +53,9 @@ ALLOWED: dict[Site, str] = {
         "(see test_component_javascript_builds_html_only_from_fixed_templates).",
     Site("gdl/ui/latent.py", "_draw_component", "component", ("css", "js")):
         "The drawing pad: js and css read from the package; its only data are the pad's size.",
+    Site("gdl/ui/clickmap.py", "_component", "component", ("JS.read_text(encoding='utf-8')",)):
+        "The World Map's clickable map: js read from gdl/ui/components/click_map in the package. Its data are a "
+        "PNG data URI we draw (gdl.mapimage) and numbers; the JS sets only the img's src and alt, no HTML.",
 }
 
 

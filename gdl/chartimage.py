@@ -1,0 +1,105 @@
+"""Small line charts drawn on the server as pictures (NumPy and Pillow), for views that redraw at every click.
+
+A page that holds even one Plotly chart makes the browser load and start plotly.js (over a second on a classroom
+laptop) and lay out each chart again at every rerun; a picture costs neither. These charts are for curves that
+only need reading: axes with round ticks, one or more lines, a shaded band and a marked position.
+
+    img = line_chart(n, {"box area": area}, "points n", "box area (deg²)", band=(x0, x1, "L = 0"))
+    st.image(png_uri(img))
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from gdl import plots
+from gdl.mapimage import FRAME_RGB, LABEL_RGB, TEXT_RGB, font, png_uri, rgb  # noqa: F401  (png_uri: for callers)
+
+LINE_COLORS = ["#1d4ed8", plots.MODEL_COLOR, "#15803d", "#7c3aed"]
+GRID_RGB = (226, 232, 240)
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> np.ndarray:
+    """About `count` round tick values (steps of 1, 2 or 5 times a power of ten) covering [low, high]."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return np.array([])
+    if high <= low:
+        high = low + (abs(low) or 1.0)
+    raw = (high - low) / max(count, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.ceil(low / step - 1e-9) * step
+    return np.arange(first, high + step * 1e-6, step)
+
+
+def _label(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 10_000 or abs(value) < 0.01:
+        return f"{value:.3g}"
+    return f"{value:,.10g}" if float(value).is_integer() else f"{value:.3g}"
+
+
+def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width: int = 560, height: int = 280,
+               title: str | None = None, band: tuple[float, float, str] | None = None,
+               marker: tuple[float, str] | None = None, xlim: tuple[float, float] | None = None):
+    """A PIL picture of the curves `series` (name -> y values over x; NaN breaks a line) with labelled axes.
+    `band` = (x0, x1, label) shades a stretch of x in red; `marker` = (x, label) draws a vertical line."""
+    from PIL import Image, ImageDraw
+
+    x = np.asarray(x, dtype=np.float64)
+    ys = {name: np.asarray(y, dtype=np.float64) for name, y in series.items()}
+    left, right, top, bottom = 64, 14, 30 if title else 12, 44 + (18 if len(ys) > 1 else 0)
+    img = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    x0, x1 = xlim or ((float(x.min()), float(x.max())) if x.size else (0.0, 1.0))
+    if x1 <= x0:
+        x1 = x0 + 1.0
+    finite = np.concatenate([y[np.isfinite(y)] for y in ys.values()]) if ys else np.array([])
+    y0, y1 = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    pad = (y1 - y0) * 0.06 or abs(y0) * 0.06 or 1.0
+    y0, y1 = y0 - pad, y1 + pad
+    px0, px1, py0, py1 = left, width - right, top, height - bottom
+    to_x = lambda v: px0 + (np.asarray(v) - x0) / (x1 - x0) * (px1 - px0)  # noqa: E731
+    to_y = lambda v: py1 - (np.asarray(v) - y0) / (y1 - y0) * (py1 - py0)  # noqa: E731
+    if title:
+        draw.text((px0, 6), title, fill=TEXT_RGB, font=font(15))
+    if band is not None:
+        b0, b1 = float(np.clip(to_x(band[0]), px0, px1)), float(np.clip(to_x(band[1]), px0, px1))
+        draw.rectangle([b0, py0, b1, py1], fill=(254, 226, 226))
+        draw.text((b0 + 4, py0 + 3), band[2], fill=rgb(plots.BAD_COLOR), font=font(12))
+    for t in nice_ticks(y0, y1):
+        y = float(to_y(t))
+        draw.line([(px0, y), (px1, y)], fill=GRID_RGB)
+        draw.text((px0 - 5, y), _label(t), fill=LABEL_RGB, font=font(12), anchor="rm")
+    for t in nice_ticks(x0, x1):
+        xx = float(to_x(t))
+        draw.line([(xx, py1), (xx, py1 + 4)], fill=FRAME_RGB)
+        draw.text((xx, py1 + 6), _label(t), fill=LABEL_RGB, font=font(12), anchor="ma")
+    draw.rectangle([px0, py0, px1, py1], outline=FRAME_RGB)
+    draw.text(((px0 + px1) / 2, py1 + 22), xlabel, fill=LABEL_RGB, font=font(13), anchor="ma")
+    ylabel_img = Image.new("RGB", (py1 - py0, 18), (255, 255, 255))
+    ImageDraw.Draw(ylabel_img).text(((py1 - py0) / 2, 9), ylabel, fill=LABEL_RGB, font=font(13), anchor="mm")
+    img.paste(ylabel_img.rotate(90, expand=True), (4, py0))
+    for k, (name, y) in enumerate(ys.items()):
+        color = rgb(LINE_COLORS[k % len(LINE_COLORS)])
+        ok = np.isfinite(y) & np.isfinite(x)
+        runs = np.split(np.arange(len(y)), np.where(np.diff(ok.astype(int)) != 0)[0] + 1)  # unbroken stretches
+        for run in runs:
+            if run.size and ok[run[0]]:
+                pts = list(zip(to_x(x[run]).tolist(), to_y(y[run]).tolist()))
+                if len(pts) == 1:
+                    (cx, cy), = pts
+                    draw.ellipse([cx - 3, cy - 3, cx + 3, cy + 3], fill=color)
+                else:
+                    draw.line(pts, fill=color, width=2, joint="curve")
+        if len(ys) > 1:
+            lx = px0 + k * 160
+            draw.line([(lx, height - 10), (lx + 18, height - 10)], fill=color, width=3)
+            draw.text((lx + 24, height - 10), name, fill=TEXT_RGB, font=font(12), anchor="lm")
+    if marker is not None and x0 <= marker[0] <= x1:
+        mx = float(to_x(marker[0]))
+        draw.line([(mx, py0), (mx, py1)], fill=rgb(plots.MODEL_COLOR), width=2)
+        draw.text((mx - 4, py0 + 3), marker[1], fill=rgb(plots.MODEL_COLOR), font=font(12), anchor="ra")
+    return img

@@ -1,0 +1,39 @@
+"""Server-drawn line charts: round ticks, lines where the data are, gaps where they are not finite."""
+import numpy as np
+import pytest
+
+from gdl.chartimage import LINE_COLORS, line_chart, nice_ticks
+from gdl.mapimage import rgb
+
+
+@pytest.mark.parametrize("low, high, expected", [
+    (0, 10, [0, 2, 4, 6, 8, 10]), (1, 2, [1, 1.2, 1.4, 1.6, 1.8, 2]), (-270.3, -268.1, [-270, -269.5, -269, -268.5]),
+    (0, 46_919, [0, 10_000, 20_000, 30_000, 40_000]),
+])
+def test_ticks_are_round_steps_inside_the_range(low, high, expected):
+    np.testing.assert_allclose(nice_ticks(low, high), expected)
+
+
+def _coloured_columns(img, color) -> np.ndarray:
+    pixels = np.asarray(img).astype(int)
+    hit = np.all(np.abs(pixels - np.array(rgb(color))) < 40, axis=2)
+    return np.flatnonzero(hit.any(axis=0))
+
+
+def test_a_line_spans_its_data_and_a_non_finite_stretch_leaves_a_gap():
+    x = np.arange(100.0)
+    y = np.where((x > 40) & (x < 60), np.nan, x)  # a hole in the middle
+    img = line_chart(x, {"y": y}, "x", "y", width=400, height=240)
+    columns = _coloured_columns(img, LINE_COLORS[0])
+    assert columns.size > 200  # the line is drawn
+    gaps = np.diff(columns)
+    assert gaps.max() > 50  # the hole: no line between x = 40 and x = 60 (about 66 pixels)
+    assert np.sum(gaps > 5) == 1  # and nowhere else
+
+
+def test_band_and_marker_are_drawn():
+    x = np.linspace(0, 10, 50)
+    plain = np.asarray(line_chart(x, {"y": x}, "x", "y")).astype(int)
+    marked = np.asarray(line_chart(x, {"y": x}, "x", "y", band=(6, 10, "L = 0"), marker=(5, "here"))).astype(int)
+    assert np.any(np.all(marked == [254, 226, 226], axis=2))  # the pale red band
+    assert np.abs(marked - plain).sum() > 0
