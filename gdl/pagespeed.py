@@ -5,7 +5,8 @@
 It starts its own Streamlit server on a free loopback port (a cold start: a fresh Python process), and reports
  - cold: seconds from launching the server to the World Map page being usable (the script has finished, so
    every control answers, and the first section's map is on screen),
- - warm: the same for a second browser tab once the server has served the page,
+ - warm: the same for a second tab of the browser once the server has served the page, and for another
+   browser (a fresh profile, which must first download Streamlit's scripts),
  - θ slider: seconds from a key press on the likelihood explorer's θ3 slider to the changed box area on screen,
  - Step +1: seconds from a click on the growing-box "Step +1" button to the changed n on screen,
 each move's time (median, p95, max over --moves moves). Issue 2's targets: cold < 5 s, warm < 2 s, and the two
@@ -82,7 +83,7 @@ def measure(moves: int = 20) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         start = time.perf_counter()
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
@@ -91,10 +92,16 @@ def measure(moves: int = 20) -> dict:
         try:
             _usable(page, url, start + 120)
             cold = time.perf_counter() - start
-            warm_page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            warm_page = page.context.new_page()  # a second tab of the same browser (its cache is warm)
             start = time.perf_counter()
             _usable(warm_page, url, start + 60)
             warm = time.perf_counter() - start
+            fresh_page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            start = time.perf_counter()
+            _usable(fresh_page, url, start + 60)  # another browser: it downloads Streamlit's scripts first
+            fresh = time.perf_counter() - start
+            fresh_page.context.close()
+            warm_page.set_viewport_size({"width": 1280, "height": 900})
 
             slider = warm_page.locator("[data-testid='stSlider'] input[type=range]").nth(3)  # θ3, the east edge
             area = _metric_index(warm_page, "Box area")
@@ -102,13 +109,15 @@ def measure(moves: int = 20) -> dict:
             theta = _time_moves(warm_page, moves, lambda i: warm_page.keyboard.press(
                 "ArrowLeft" if i % 2 == 0 else "ArrowRight"), area)
             step_button = warm_page.get_by_role("button", name="Step +1")
+            step_button.scroll_into_view_if_needed()
+            target = step_button.bounding_box()  # then click there as a hand would, without Playwright's checks
             n_shown = warm_page.locator("[data-testid='stMarkdownContainer']", has_text="of ").filter(
                 has_text="box area").first
             step = []
             for _ in range(moves):
                 before = n_shown.inner_text()
                 t0 = time.perf_counter()
-                step_button.click()
+                warm_page.mouse.click(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2)
                 warm_page.wait_for_function(
                     "(b) => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
                     ".some(e => e.innerText.includes('box area') && e.innerText.includes(' of ')"
@@ -120,7 +129,7 @@ def measure(moves: int = 20) -> dict:
             browser.close()
             server.terminate()
             server.wait(timeout=30)
-    return {"cold_s": cold, "warm_s": warm, "theta_ms": theta, "step_ms": step}
+    return {"cold_s": cold, "warm_s": warm, "fresh_s": fresh, "theta_ms": theta, "step_ms": step}
 
 
 def main(args) -> int:
@@ -130,6 +139,7 @@ def main(args) -> int:
     r = measure(args.moves)
     print(f"World Map usable after a cold server start: {r['cold_s']:.2f} s (target < 5 s)")
     print(f"World Map usable in a second tab, warm server: {r['warm_s']:.2f} s (target < 2 s)")
+    print(f"World Map usable in another browser (no cached scripts), warm server: {r['fresh_s']:.2f} s")
     print(f"θ3 slider -> box area on screen: {_summary(r['theta_ms'])} (target median < 150 ms)")
     print(f"Step +1 -> n on screen: {_summary(r['step_ms'])} (target median < 150 ms)")
     return 0
