@@ -43,13 +43,18 @@ def _label(value: float) -> str:
 
 def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width: int = 560, height: int = 280,
                title: str | None = None, band: tuple[float, float, str] | None = None,
-               marker: tuple[float, str] | None = None, xlim: tuple[float, float] | None = None):
+               marker: tuple[float, str] | None = None, xlim: tuple[float, float] | None = None,
+               log_y: bool = False):
     """A PIL picture of the curves `series` (name -> y values over x; NaN breaks a line) with labelled axes.
-    `band` = (x0, x1, label) shades a stretch of x in red; `marker` = (x, label) draws a vertical line."""
+    `band` = (x0, x1, label) shades a stretch of x in red; `marker` = (x, label) draws a vertical line; `log_y`
+    plots log10 of y (values <= 0 leave gaps) with ticks at powers of ten."""
     from PIL import Image, ImageDraw
 
     x = np.asarray(x, dtype=np.float64)
     ys = {name: np.asarray(y, dtype=np.float64) for name, y in series.items()}
+    if log_y:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ys = {name: np.where(y > 0, np.log10(np.where(y > 0, y, 1.0)), np.nan) for name, y in ys.items()}
     left, right, top, bottom = 64, 14, 30 if title else 12, 44 + (18 if len(ys) > 1 else 0)
     img = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(img)
@@ -69,10 +74,14 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
         b0, b1 = float(np.clip(to_x(band[0]), px0, px1)), float(np.clip(to_x(band[1]), px0, px1))
         draw.rectangle([b0, py0, b1, py1], fill=(254, 226, 226))
         draw.text((b0 + 4, py0 + 3), band[2], fill=rgb(plots.BAD_COLOR), font=font(12))
-    for t in nice_ticks(y0, y1):
+    y_ticks = nice_ticks(y0, y1)
+    if log_y:  # whole powers of ten only, thinned to about five
+        powers = np.arange(math.ceil(y0), math.floor(y1) + 1)
+        y_ticks = powers[::max(1, math.ceil(len(powers) / 6))]
+    for t in y_ticks:
         y = float(to_y(t))
         draw.line([(px0, y), (px1, y)], fill=GRID_RGB)
-        draw.text((px0 - 5, y), _label(t), fill=LABEL_RGB, font=font(12), anchor="rm")
+        draw.text((px0 - 5, y), f"1e{int(t)}" if log_y else _label(t), fill=LABEL_RGB, font=font(12), anchor="rm")
     for t in nice_ticks(x0, x1):
         xx = float(to_x(t))
         draw.line([(xx, py1), (xx, py1 + 4)], fill=FRAME_RGB)

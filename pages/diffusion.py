@@ -3,7 +3,9 @@ import numpy as np
 import streamlit as st
 
 from gdl import plots
+from gdl.chartimage import line_chart
 from gdl.data import world
+from gdl.mapimage import png_uri
 from gdl.ui import cache, jobs
 from gdl.ui import diffusion as dui
 from gdl.ui.widgets import guarded, note, panel_guard, through_app
@@ -76,20 +78,20 @@ if model is not None and (kind, T) != (model.config.schedule, model.config.times
 with panel_guard("The schedule"):
     arrays = dui.schedule_arrays(kind, T)
     cols = st.columns(3)
-    figs = [
-        ("β_t", plots.line_chart(arrays["t"], {"β_t": arrays["beta"]}, "step t", "β_t", height=230,
-                                 title="β_t (log scale)", log_y=True),
+    charts = [  # drawn on the server (gdl.chartimage): no plotly.js for the page to load
+        ("β_t, the noise added at step t (log scale)",
+         line_chart(arrays["t"], {"beta": arrays["beta"]}, "step t", "beta_t", width=420, height=260, log_y=True),
          "**β_t** is the variance of the fresh noise added at step t: tiny at first, growing to the end."),
-        ("ᾱ_t", plots.line_chart(arrays["t"], {"ᾱ_t": arrays["alpha_bar"]}, "step t", "ᾱ_t", height=230,
-                                 title="ᾱ_t"),
+        ("ᾱ_t, the signal kept", line_chart(arrays["t"], {"alpha-bar": arrays["alpha_bar"]}, "step t",
+                                            "alpha-bar_t", width=420, height=260),
          "**ᾱ_t** is how much of x_0's variance survives to step t: 1 at the start, near 0 at T."),
-        ("SNR", plots.line_chart(arrays["t"], {"SNR": arrays["snr"]}, "step t", "ᾱ_t / (1 − ᾱ_t)", height=230,
-                                 title="SNR (log scale)", log_y=True),
+        ("SNR, signal over noise (log scale)",
+         line_chart(arrays["t"], {"SNR": arrays["snr"]}, "step t", "SNR", width=420, height=260, log_y=True),
          "**SNR(t) = ᾱ_t / (1 − ᾱ_t)**: signal power over noise power. Below 1 the noise dominates."),
     ]
-    for col, (name, fig, sentence) in zip(cols, figs):
-        fig.update_traces(marker=dict(size=2))
-        col.plotly_chart(fig, key=P + "sched_" + name, config={"displayModeBar": False})
+    for col, (title, chart, sentence) in zip(cols, charts):
+        col.markdown(f"**{title}**")
+        col.image(png_uri(chart), width="stretch", alt=title)
         col.markdown(sentence)
     half = int(np.argmax(arrays["snr"] < 1)) + 1 if (arrays["snr"] < 1).any() else T
     note(f"With the {kind} schedule the noise overtakes the signal (SNR < 1) at t = {half} of {T}. The linear "
