@@ -53,8 +53,24 @@ class AutoregressiveConfig(NeuralConfig):
     frequencies: int = 6  # Fourier features per input: sin and cos at (pi/4) 2^0 .. 2^(f-1); 0 = raw values only
     frequency_dims: int = 4  # only data with at most this many features gets Fourier features (points, not images)
     min_log_scale: float = -7.0  # floor on a component's log width, in model-space units (keeps densities finite)
+    max_log_scale: float = 3.0  # ceiling on it: far wider than the data (spread about 1), and sampling cannot run away
     ema: float = 0.999  # weights used for log_prob and sampling are this exponential moving average; 0 = off
     weight_decay: float = 0.0  # AdamW's decoupled weight decay (a little smoothing against overfitting)
+
+
+def _soft_ceiling(log_width: torch.Tensor, ceiling: float) -> torch.Tensor:
+    """Bound a log width above by `ceiling`: the identity up to ceiling - 1, then a tanh that bends smoothly to it.
+
+    Why a ceiling: ancestral sampling feeds each drawn x_i to the later conditionals. A draw from a component's
+    tail lands outside the data, where the network extrapolates (linearly, with SiLU) to a larger log width, so
+    the next draw lands further out: the widths grow like exp(exp(...)) along the features, and within a few
+    dozen of the 64 pixels of a half-trained digits model float32 overflows and the mixture weights turn NaN.
+    No component ever needs to be much wider than the data (spread about 1 in model space; the default ceiling
+    e^3 is 20 spreads), so a ceiling costs nothing in likelihood, and it keeps every draw finite. Below the knee
+    it changes nothing, gradients included: training on the world map never reaches it.
+    """
+    knee = ceiling - 1.0
+    return torch.where(log_width < knee, log_width, knee + torch.tanh(log_width - knee))
 
 
 class MaskedLinear(nn.Linear):
@@ -120,12 +136,7 @@ class Autoregressive(NeuralModel):
             raise ValueError(f"mixture must be 'logistic', 'gaussian' or 'box', got {c.mixture!r}")
         frequencies = c.frequencies if dim <= c.frequency_dims else 0
         self.made = MADE(dim, c.hidden, c.layers, self._params_per_component * c.components, frequencies)
-        self.ema_made = None
-        if c.ema > 0:  # a copy whose weights trail the trained ones; evaluation uses it
-            self.ema_made = MADE(dim, c.hidden, c.layers, self._params_per_component * c.components, frequencies)
-            self.ema_made.load_state_dict(self.made.state_dict())
-            self.ema_made.requires_grad_(False)
-            self.register_buffer("ema_updates", torch.zeros((), dtype=torch.long))
+        self.keep_average("made", "ema_made", c.ema)  # evaluation and sampling use the averaged copy
 
     # ---- the mixture conditionals ---------------------------------------------------------------------
     @property
@@ -135,11 +146,11 @@ class Autoregressive(NeuralModel):
     def _mixture(self, params: torch.Tensor) -> dict[str, torch.Tensor]:
         """(..., P K) -> the mixture's log weights, centres, log widths (and log box widths), each (..., K)."""
         parts = params.unflatten(-1, (self._params_per_component, self.config.components)).unbind(-2)
-        floor = self.config.min_log_scale
+        floor, ceiling = self.config.min_log_scale, self.config.max_log_scale
         mixture = {"log_w": F.log_softmax(parts[0], dim=-1), "loc": parts[1],
-                   "log_scale": floor + F.softplus(parts[2] - floor)}
+                   "log_scale": _soft_ceiling(floor + F.softplus(parts[2] - floor), ceiling)}
         if self.config.mixture == "box":
-            mixture["log_width"] = floor + F.softplus(parts[3] - floor)
+            mixture["log_width"] = _soft_ceiling(floor + F.softplus(parts[3] - floor), ceiling)
         return mixture
 
     def _component_log_prob(self, x: torch.Tensor, m: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -163,35 +174,21 @@ class Autoregressive(NeuralModel):
         mixture = self._mixture(made(x))  # each (B, d, K)
         return torch.logsumexp(mixture["log_w"] + self._component_log_prob(x[:, :, None], mixture), dim=-1)
 
-    def _eval_net(self) -> MADE:
-        return self.ema_made if self.ema_made is not None else self.made
-
     # ---- hooks for NeuralModel ------------------------------------------------------------------------
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         nll = -self._conditional_log_probs(self.made, x).sum(dim=1).mean()  # nats per observation, model space
         return {"loss": nll}
-
-    def train_step(self, x, optimizers, y=None):
-        losses = super().train_step(x, optimizers, y)
-        if self.ema_made is not None:
-            with torch.no_grad():
-                self.ema_updates += 1
-                # short runs average over fewer steps: decay (1 + t) / (10 + t) until it reaches config.ema
-                t = float(self.ema_updates)
-                decay = min(self.config.ema, (1 + t) / (10 + t))
-                torch._foreach_lerp_(list(self.ema_made.parameters()), list(self.made.parameters()), 1 - decay)
-        return losses
 
     def make_optimizers(self):
         return [torch.optim.AdamW(self.made.parameters(), lr=self.config.lr, weight_decay=self.config.weight_decay,
                                   foreach=True)]
 
     def _log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        return self._conditional_log_probs(self._eval_net(), x).sum(dim=1)  # (B,)
+        return self._conditional_log_probs(self.evaluated(), x).sum(dim=1)  # (B,)
 
     def _sample(self, n: int, g: torch.Generator) -> torch.Tensor:
         """Ancestral sampling: pass i draws x_i from p(x_i | x_<i); later features are ignored by the masks."""
-        made = self._eval_net()
+        made = self.evaluated()
         x = torch.zeros(n, self.dim, device=self.device_)  # (n, d)
         for i in range(self.dim):
             mixture = self._mixture(made(x)[:, i])  # each (n, K)

@@ -54,7 +54,7 @@ class FlowConfig(NeuralConfig):
     frequency_dims: int = 4  # only data with at most this many features gets Fourier features (points, not images)
     ema: float = 0.999  # weights used for log_prob and sampling are this exponential moving average; 0 = off
     weight_decay: float = 0.0  # AdamW's decoupled weight decay (a little smoothing against overfitting)
-    clip_grad: float = 5.0  # clip the gradient's norm to this before each step; 0 = off
+    clip_grad: float = 5.0  # clip the gradient's norm to this before each step (the shared train_step); 0 = off
 
 
 # ---- the protocol every transform provides -------------------------------------------------------------
@@ -269,15 +269,7 @@ class Flow(NeuralModel):
 
     def _build(self, dim: int) -> None:
         self.flow = self._make_stack()
-        self.ema_flow = None
-        if self.config.ema > 0:  # a copy whose weights trail the trained ones; evaluation uses it
-            self.ema_flow = self._make_stack()
-            self.ema_flow.load_state_dict(self.flow.state_dict())
-            self.ema_flow.requires_grad_(False)
-            self.register_buffer("ema_updates", torch.zeros((), dtype=torch.long))
-
-    def _eval_flow(self) -> FlowStack:
-        return self.ema_flow if self.ema_flow is not None else self.flow
+        self.keep_average("flow", "ema_flow", self.config.ema)  # evaluation and sampling use the averaged copy
 
     # ---- hooks for NeuralModel ------------------------------------------------------------------------
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -288,30 +280,13 @@ class Flow(NeuralModel):
         return [torch.optim.AdamW(self.flow.parameters(), lr=self.config.lr, weight_decay=self.config.weight_decay,
                                   foreach=True)]
 
-    def train_step(self, x, optimizers, y=None):
-        (opt,) = optimizers
-        loss = self.loss(x)["loss"]
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.config.clip_grad > 0:  # a steep spline can give one batch a huge gradient; keep the step sane
-            nn.utils.clip_grad_norm_(self.flow.parameters(), self.config.clip_grad)
-        opt.step()
-        if self.ema_flow is not None:
-            with torch.no_grad():
-                self.ema_updates += 1
-                # short runs average over fewer steps: decay (1 + t) / (10 + t) until it reaches config.ema
-                t = float(self.ema_updates)
-                decay = min(self.config.ema, (1 + t) / (10 + t))
-                torch._foreach_lerp_(list(self.ema_flow.parameters()), list(self.flow.parameters()), 1 - decay)
-        return {"loss": float(loss.detach())}
-
     def _log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        z, logdet = self._eval_flow()(x)
+        z, logdet = self.evaluated()(x)
         return standard_normal_log_prob(z) + logdet  # (B,)
 
     def _sample(self, n: int, g: torch.Generator) -> torch.Tensor:
         z = torch.randn(n, self.dim, device=self.device_, generator=g)  # (n, d) from the base distribution
-        return self._eval_flow().inverse(z)[0]
+        return self.evaluated().inverse(z)[0]
 
     # ---- data-space views of the bijection, for the pages -----------------------------------------------
     @torch.no_grad()
@@ -324,7 +299,7 @@ class Flow(NeuralModel):
             so that log p(x) = log N(z | 0, I) + logdet.
         """
         self.eval()
-        z, logdet = self._eval_flow()(self.to_model_space(X))
+        z, logdet = self.evaluated()(self.to_model_space(X))
         return z.cpu().numpy().astype(np.float32), (logdet - self.log_det_scale()).double().cpu().numpy()
 
     @torch.no_grad()
@@ -332,4 +307,4 @@ class Flow(NeuralModel):
         """Carry latent points Z (n, dim) back to data space: (n, *data_shape) float32."""
         self.eval()
         z = torch.as_tensor(np.asarray(Z, dtype=np.float32).reshape(len(Z), self.dim), device=self.device_)
-        return self.from_model_space(self._eval_flow().inverse(z)[0])
+        return self.from_model_space(self.evaluated().inverse(z)[0])

@@ -6,7 +6,10 @@ A family subclasses `NeuralModel` and provides:
     loss(x)            dict of scalar tensors for a batch x (B, dim) in model space; "loss" is what is minimised
     _sample(n, g)      (n, dim) samples in model space, using torch.Generator g
     _log_prob(x)       (B,) log density in model space (only where the family has one)
-and may override `train_step` (e.g. the GAN's two-player step) and `make_optimizers`.
+and may override `train_step` (e.g. the GAN's two-player step) and `make_optimizers`. A family that evaluates
+with averaged weights makes the copy with `keep_average(...)` in `_build` and evaluates with `evaluated()`;
+the shared `train_step` then keeps the average up to date (and clips the gradient when the config has a
+`clip_grad` field above 0).
 
 Model space: 2-D points are standardised per coordinate, z = (x - shift) / scale; images (values in [0, 1])
 map to [-1, 1]. Densities are converted back to data space with the change of variables,
@@ -14,6 +17,7 @@ log p(x) = log p(z) - sum(log scale), so that every family's log_prob is in nats
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -41,6 +45,7 @@ class NeuralModel(GenerativeModel, nn.Module):
         GenerativeModel.__init__(self, **overrides)
         self.data_shape_: tuple[int, ...] | None = None
         self.history_ = None
+        self._averaged: tuple[str, str | None, float] | None = None  # see keep_average: names and decay
 
     # ---- building -------------------------------------------------------------------------------------
     @property
@@ -162,8 +167,43 @@ class NeuralModel(GenerativeModel, nn.Module):
         losses = self.loss(x) if y is None else self.loss(x, y)
         opt.zero_grad(set_to_none=True)
         losses["loss"].backward()
+        max_norm = getattr(self.config, "clip_grad", 0.0)
+        if max_norm > 0:  # a steep spline can give one batch a huge gradient; keep the step sane
+            nn.utils.clip_grad_norm_(self.parameters(), max_norm)  # the averaged copy has no gradients to clip
         opt.step()
+        self.update_average()
         return {k: float(v.detach()) for k, v in losses.items()}
+
+    # ---- Polyak averaging of the weights --------------------------------------------------------------
+    def keep_average(self, trained: str, average: str, decay: float) -> None:
+        """Make `self.<average>` a frozen copy of the network `self.<trained>` whose weights trail the trained
+        ones as an exponential moving average (Polyak averaging), which does the work of a decaying learning
+        rate without knowing the budget. With decay 0, `self.<average>` is None and nothing is averaged.
+        The copy is saved with the checkpoint; `evaluated()` returns it and `train_step` updates it."""
+        self._averaged = (trained, average if decay > 0 else None, decay)
+        if decay <= 0:
+            setattr(self, average, None)
+            return
+        setattr(self, average, copy.deepcopy(getattr(self, trained)).requires_grad_(False))
+        self.register_buffer("ema_updates", torch.zeros((), dtype=torch.long))
+
+    def evaluated(self) -> nn.Module:
+        """The network that log_prob and sampling use: the average where there is one, else the trained one."""
+        trained, average, _ = self._averaged
+        return getattr(self, average or trained)
+
+    @torch.no_grad()
+    def update_average(self) -> None:
+        """One step of the moving average, after an optimiser step; a no-op where nothing is averaged."""
+        if self._averaged is None or self._averaged[1] is None:
+            return
+        trained, average, decay = self._averaged
+        self.ema_updates += 1
+        # short runs average over fewer steps: decay (1 + t) / (10 + t) until it reaches the configured decay
+        t = float(self.ema_updates)
+        decay = min(decay, (1 + t) / (10 + t))
+        torch._foreach_lerp_(list(getattr(self, average).parameters()), list(getattr(self, trained).parameters()),
+                             1 - decay)
 
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         raise NotImplementedError
