@@ -147,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pages", default=None, help="comma-separated paths (default: every page)")
     p.add_argument("--train", action="store_true", help="every fifth session presses Retrain on the Compare page")
     p.add_argument("--stagger", type=float, default=0.5, help="seconds between session starts")
+    p.add_argument("--client", choices=["ws", "browser"], default="ws",
+                   help="ws: Streamlit websocket clients (measures the server; a classroom's browsers run on "
+                        "other machines); browser: real Chromium tabs on this machine (they share its cores)")
     p.set_defaults(func=lambda a: __import__("gdl.loadtest", fromlist=["main"]).main(a))
 
     p = sub.add_parser("speed", help="start a server and time the World Map page in Chromium (cold, warm, controls)")

@@ -1,9 +1,15 @@
-"""A classroom load test: N real browser sessions (Playwright contexts in Debian's Chromium) against a running
-server. Each session visits every page, moves a control, and (optionally) starts a short training; the report
-gives per-page time to first render and control-to-update time (median, p95, max), errors, outside requests,
-and the server's peak memory.
+"""A classroom load test: N sessions against a running server. Each visits every page, moves the World Map's
+θ3 slider, steps the Diffusion player and (optionally) starts a short training; the report gives per-page time to
+render and control-to-update time (median, p95, max), errors, and the server's peak memory.
 
-    python -m gdl loadtest --sessions 30 --url http://127.0.0.1:8501
+    python -m gdl loadtest --sessions 30 --url http://127.0.0.1:8501                  # websocket clients
+    python -m gdl loadtest --sessions 5 --url http://127.0.0.1:8501 --client browser  # real Chromium tabs
+
+Two kinds of session. `ws` (the default) speaks Streamlit's own websocket protocol (gdl.wsclient): the server
+does exactly the work a browser tab asks of it, and the clients cost next to nothing, which is what a classroom
+is (thirty laptops, one server). `browser` opens real Chromium tabs through Playwright and also records every
+request they make (none may leave the app's origin); thirty of them on the server's own two cores measure
+mostly the browsers.
 
 Traffic goes only to the given URL, which must be on this machine (loopback); the run is bounded in time.
 """
@@ -28,8 +34,11 @@ WAIT_JS = ("() => document.querySelector('h1') && !document.querySelector('[data
 
 @dataclass
 class Report:
-    render: dict[str, list[float]] = field(default_factory=dict)  # page -> seconds to first render
-    update: list[float] = field(default_factory=list)  # control-to-update seconds
+    render: dict[str, list[float]] = field(default_factory=dict)  # page -> seconds until fully rendered
+    first: dict[str, list[float]] = field(default_factory=dict)  # page -> seconds to its first element (ws)
+    update: list[float] = field(default_factory=list)  # control-to-update seconds: the θ3 slider
+    step: list[float] = field(default_factory=list)  # the Diffusion player's "step forward" (ws)
+    client: str = "browser"
     errors: list[str] = field(default_factory=list)
     outside: set[str] = field(default_factory=set)  # hosts other than the app's own
     requests: int = 0  # every request the pages made (so that "no outside request" is not vacuous)
@@ -133,10 +142,40 @@ async def _session(browser, url: str, index: int, report: Report, pages: list[st
         await context.close()
 
 
-async def run(url: str, sessions: int, pages: list[str], train: bool, stagger: float) -> Report:
-    from playwright.async_api import async_playwright
+async def _ws_session(url: str, index: int, report: Report, pages: list[str], train: bool) -> None:
+    """The same visit as `_session`, made over Streamlit's websocket by gdl.wsclient (no browser)."""
+    from gdl.wsclient import Session
 
-    report = Report()
+    try:
+        async with Session(url) as session:
+            for path in pages:
+                name = path.strip("/")
+                run = await session.open(name)
+                report.render.setdefault(path, []).append(run.finished_s)
+                report.first.setdefault(path, []).append(run.first_element_s)
+                report.errors += [f"session {index} {path}: {e}" for e in run.errors]
+                if name == "world_map":
+                    slider = session.widget("slider", "θ3")
+                    moved = await session.set_value(slider, 150.0 - index % 7)  # a value of its own
+                    report.update.append(moved.finished_s)
+                    report.errors += [f"session {index} θ3 slider: {e}" for e in moved.errors]
+                if name == "diffusion":
+                    stepped = await session.click(session.widget("button", "▶|"))
+                    report.step.append(stepped.finished_s)
+                    report.errors += [f"session {index} diffusion step: {e}" for e in stepped.errors]
+                if name == "compare" and train:
+                    pressed = await session.click(session.widget("button", "🔁 Retrain"))
+                    report.errors += [f"session {index} retrain: {e}" for e in pressed.errors]
+    except Exception as err:  # noqa: BLE001  (a failed session is a result, not a crash)
+        report.errors.append(f"session {index}: {type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}")
+
+
+async def run(url: str, sessions: int, pages: list[str], train: bool, stagger: float,
+              client: str = "browser") -> Report:
+    if client != "ws":
+        from playwright.async_api import async_playwright
+
+    report = Report(client=client)
     pids = _server_pids(urlparse(url).port)
     report.baseline_rss_mb = _rss_mb(pids)
     stop = threading.Event()
@@ -148,28 +187,43 @@ async def run(url: str, sessions: int, pages: list[str], train: bool, stagger: f
 
     watcher = threading.Thread(target=watch_memory, daemon=True)
     watcher.start()
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-
-        async def staggered(i):
+    if client == "ws":
+        async def staggered_ws(i):
             await asyncio.sleep(i * stagger)
-            await _session(browser, url, i, report, pages, train and i % 5 == 0)
+            await _ws_session(url, i, report, pages, train and i % 5 == 0)
 
-        await asyncio.wait_for(asyncio.gather(*(staggered(i) for i in range(sessions))), timeout=1800)
-        await browser.close()
+        await asyncio.wait_for(asyncio.gather(*(staggered_ws(i) for i in range(sessions))), timeout=1800)
+    else:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+
+            async def staggered(i):
+                await asyncio.sleep(i * stagger)
+                await _session(browser, url, i, report, pages, train and i % 5 == 0)
+
+            await asyncio.wait_for(asyncio.gather(*(staggered(i) for i in range(sessions))), timeout=1800)
+            await browser.close()
     stop.set()
     watcher.join()
     return report
 
 
 def format_report(report: Report, sessions: int) -> str:
-    lines = [f"{sessions} sessions", "time to first render (s):"]
+    how = ("real browser tabs (Chromium, on this machine)" if report.client == "browser" else
+           "Streamlit websocket clients (gdl.wsclient: the server's full work, no browser on the machine)")
+    lines = [f"{sessions} sessions, {how}", "page fully rendered, from the request (s):"]
     for path, values in report.render.items():
         lines.append(f"  {path:<12} {_stats(values)}")
+    if report.first:
+        lines.append("first element on the page (s):")
+        lines += [f"  {path:<12} {_stats(values)}" for path, values in report.first.items()]
     lines.append(f"control-to-update (s), θ slider on /world_map: {_stats(report.update)}")
+    if report.step:
+        lines.append(f"control-to-update (s), step forward on /diffusion: {_stats(report.step)}")
     lines.append(f"errors: {len(report.errors)}")
     lines += [f"  {e}" for e in report.errors[:10]]
-    lines.append(f"requests to other hosts: {sorted(report.outside) or 'none'} (of {report.requests} requests)")
+    if report.client == "browser":
+        lines.append(f"requests to other hosts: {sorted(report.outside) or 'none'} (of {report.requests} requests)")
     per_session = (report.peak_rss_mb - report.baseline_rss_mb) / max(sessions, 1)
     lines.append(f"server memory: {report.baseline_rss_mb:.0f} MB before, peak {report.peak_rss_mb:.0f} MB "
                  f"(about {per_session:.0f} MB per session)")
@@ -181,10 +235,10 @@ def main(args) -> int:
     if host not in ("127.0.0.1", "localhost", "::1") and not (host or "").startswith("127."):
         print("the load test only targets a server on this machine (loopback)")
         return 2
-    if shutil.which("chromium") is None:
-        print("no chromium on the PATH: apt-get install chromium")
+    if args.client == "browser" and shutil.which("chromium") is None:
+        print("no chromium on the PATH: apt-get install chromium (or use --client ws)")
         return 2
     pages = args.pages.split(",") if args.pages else PAGES
-    report = asyncio.run(run(args.url.rstrip("/"), args.sessions, pages, args.train, args.stagger))
+    report = asyncio.run(run(args.url.rstrip("/"), args.sessions, pages, args.train, args.stagger, args.client))
     print(format_report(report, args.sessions))
     return 1 if report.errors or report.outside else 0

@@ -7,7 +7,7 @@ import streamlit as st
 from gdl import data, models, plots
 from gdl.data import world
 from gdl.mapimage import Canvas
-from gdl.ui import cache
+from gdl.ui import cache, jobs
 
 GRID_STEP = {"world": 3.0}  # degrees per cell of the field plots; toys use 80 cells a side
 N_SAMPLES = 2000
@@ -46,12 +46,11 @@ def reference_data(dataset: str) -> np.ndarray:
 def training_work(family: str, X: np.ndarray, seconds: float, device: str, seed: int):
     """The function a background job runs: train a fresh model and return it."""
     def work(job):
-        model = models.create(family)
-        model.fit(X, seconds=seconds, device=device, seed=seed, callback=job.on_progress, cancel=job.cancel)
+        model = jobs.fit_model(jobs.TrainSpec(family, X, seconds=seconds, device=device, seed=seed), job)
         job.message = model.history_.message
         if not model.history_.ok:
             job.status = "done"  # the panel shows the divergence message with the last good samples
-        return model.to("cpu")
+        return model
 
     return work
 

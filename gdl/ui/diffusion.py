@@ -19,10 +19,10 @@ import time
 import numpy as np
 import streamlit as st
 
-from gdl import data, models, plots
+from gdl import data, plots
 from gdl.data import world
 from gdl.mapimage import Canvas, png_uri  # noqa: F401  (png_uri: the page's)
-from gdl.ui import cache
+from gdl.ui import cache, jobs
 
 DATASETS = {"world": "World map (2-D points)", "digits": "Handwritten digits (8×8 images)",
             "tins": "Biscuit tins (32×32 images)"}
@@ -63,11 +63,10 @@ def training_work(dataset: str, schedule: str, timesteps: int, seconds: float, d
         overrides = {"schedule": schedule, "timesteps": int(timesteps)}
         if labels is not None:
             overrides["num_classes"] = int(labels.max()) + 1
-        model = models.create("diffusion", **overrides)
-        model.fit(X, y=labels, seconds=seconds, device=device, seed=seed, callback=job.on_progress,
-                  cancel=job.cancel)
+        model = jobs.fit_model(jobs.TrainSpec("diffusion", X, overrides, y=labels, seconds=seconds, device=device,
+                                              seed=seed), job)
         job.message = model.history_.message
-        return model.to("cpu")
+        return model
 
     return work
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from gdl import data, latent, models
-from gdl.ui import cache
+from gdl import data, latent
+from gdl.ui import cache, jobs
 
 COMPONENT_DIR = Path(__file__).resolve().parent / "components" / "latent_plane"
 DATASETS = {"tins": "Biscuit tins (32×32, two true factors)", "digits": "Handwritten digits (8×8)",
@@ -153,13 +153,12 @@ def slider_range(model, Z: np.ndarray) -> list[tuple[float, float]]:
 def training_work(family: str, X: np.ndarray, overrides: dict, seconds: float, device: str, seed: int):
     """The function a background job runs: train a fresh latent model on X and return it (on the CPU)."""
     def work(job):
-        model = models.create(family, **overrides)
-        model.fit(X, seconds=seconds, device=device, seed=seed, callback=job.on_progress, cancel=job.cancel)
+        model = jobs.fit_model(jobs.TrainSpec(family, X, overrides, seconds=seconds, device=device, seed=seed), job)
         if job.cancel.is_set() and job.message.startswith("Cancelled by you"):
             job.message = f"Cancelled by you after {model.history_.steps} steps; the model trained so far is kept."
         else:
             job.message = model.history_.message
-        return model.to("cpu")
+        return model
 
     return work
 

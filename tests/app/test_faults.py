@@ -307,6 +307,7 @@ def diverging_models(monkeypatch):
         return model
 
     monkeypatch.setattr(gdl.models, "create", create)
+    monkeypatch.setenv("GDL_TRAIN_IN_PROCESS", "0")  # train in this process, where the patch applies
 
 
 def wait_for(at: AppTest, found, seconds: float = 90) -> None:

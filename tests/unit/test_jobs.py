@@ -1,0 +1,64 @@
+"""Training for a page runs in a child process at low priority: progress comes back, cancel works, the model
+returns, and a failure is reported, not raised in the server's face."""
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from gdl.ui import jobs
+
+X = np.random.default_rng(0).normal(size=(256, 2)).astype(np.float32)
+
+
+class FakeJob:
+    def __init__(self):
+        self.cancel = threading.Event()
+        self.progress = []
+
+    def on_progress(self, p):
+        self.progress.append(p)
+
+
+def test_a_child_process_trains_reports_progress_and_returns_the_model():
+    job = FakeJob()
+    model = jobs.fit_model(jobs.TrainSpec("flow", X, seconds=3, device="cpu", seed=0), job)
+    assert model.history_.steps > 0 and model.history_.ok
+    assert job.progress and job.progress[-1].step == model.history_.steps  # every report came back
+    assert model.sample(10, seed=1).shape == (10, 2)
+
+
+def test_cancel_reaches_the_child_and_it_stops_early():
+    job = FakeJob()
+    threading.Timer(4.0, job.cancel.set).start()  # after the child has started (it imports torch first)
+    start = time.perf_counter()
+    model = jobs.fit_model(jobs.TrainSpec("flow", X, seconds=120, device="cpu", seed=0), job)
+    assert time.perf_counter() - start < 30
+    assert model.history_.status == "cancelled"
+
+
+def test_a_failure_in_the_child_becomes_an_error_with_its_reason():
+    with pytest.raises(RuntimeError, match="no_such_setting"):
+        jobs.fit_model(jobs.TrainSpec("flow", X, {"no_such_setting": 1}, seconds=1, device="cpu"), FakeJob())
+
+
+def test_the_child_runs_below_the_servers_priority():
+    import multiprocessing
+
+    job, result = FakeJob(), {}
+    worker = threading.Thread(target=lambda: result.setdefault("model", jobs.fit_model(
+        jobs.TrainSpec("flow", X, seconds=120, device="cpu"), job)))
+    worker.start()
+    try:
+        deadline = time.time() + 30
+        while not job.progress and time.time() < deadline:  # the child is training once progress arrives
+            time.sleep(0.2)
+        children = [c for c in multiprocessing.active_children() if c.name.startswith("gdl-train-")]
+        assert children, "no training process"
+        stat = open(f"/proc/{children[0].pid}/stat").read().rsplit(")", 1)[1].split()
+        assert int(stat[16]) == os.nice(0) + 10  # field 19 of /proc/PID/stat: its nice value
+    finally:
+        job.cancel.set()
+        worker.join(timeout=60)
+    assert result["model"].history_.status == "cancelled"
