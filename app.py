@@ -2,6 +2,7 @@
 import streamlit as st
 
 from gdl.device import share_cpu
+from gdl.ui.warm import start_warming
 
 share_cpu()  # one torch thread per model: a classroom server runs many at once on few cores
 
@@ -16,4 +17,6 @@ PAGES = {
         st.Page("pages/diffusion.py", title="Diffusion", icon="🌫️", url_path="diffusion"),
     ],
 }
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+start_warming()  # once per server: visit every page in the background so the shared caches are ready
+page.run()

@@ -33,3 +33,26 @@ def test_five_concurrent_sessions_visit_every_page_without_errors_or_outside_req
     assert len(report.update) == SESSIONS  # every session moved the world map's θ3 slider and saw the update
     assert report.requests > SESSIONS * len(loadtest.PAGES)  # the request log did record the pages' traffic
     assert report.outside == set(), f"requests to outside hosts: {sorted(report.outside)}"
+
+
+def test_websocket_clients_move_the_controls_and_see_the_server_answer(server):
+    """The load script's default client (gdl.wsclient) against the real server: ten sessions render every page,
+    the θ3 slider's fragment rerun shows the new box, and the diffusion player steps, with no error."""
+    from gdl.wsclient import Session
+
+    report = asyncio.run(loadtest.run(server, 10, loadtest.PAGES, False, 0.2, client="ws"))
+    print(f"\n{loadtest.format_report(report, 10)}")
+    assert report.errors == []
+    assert {path: len(times) for path, times in report.render.items()} == {p: 10 for p in loadtest.PAGES}
+    assert len(report.update) == len(report.step) == 10
+
+    async def move():
+        async with Session(server) as s:
+            opened = await s.open("world_map")
+            before = next(t for t in opened.texts if t.startswith("Box area"))
+            moved = await s.set_value(s.widget("slider", "θ3"), 0.0)  # the east edge far inside the points
+            return before, moved
+
+    before, moved = asyncio.run(move())
+    assert moved.elements < 30  # only the explorer's fragment ran again, not the whole page
+    assert "log L(θ | X): −∞" in moved.texts and not any(t == before for t in moved.texts)
