@@ -57,6 +57,22 @@ def _usable(page, url: str, deadline: float) -> None:
     page.wait_for_function(DRAWN_JS, timeout=120_000)
 
 
+def _wait_until_idle(pid: int, limit_s: float = 120.0) -> float:
+    """Wait until the server process uses under a tenth of a core (its background cache warming, gdl.ui.warm, is
+    done); return the seconds waited."""
+    def cpu_seconds() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit_s:
+        before = cpu_seconds()
+        time.sleep(1.0)
+        if cpu_seconds() - before < 0.1:
+            break
+    return time.perf_counter() - start
+
+
 def _time_moves(page, moves: int, act, metric_index: int) -> list[float]:
     times = []
     for i in range(moves):
@@ -92,6 +108,7 @@ def measure(moves: int = 20) -> dict:
         try:
             _usable(page, url, start + 120)
             cold = time.perf_counter() - start
+            idle_after = _wait_until_idle(server.pid)  # the server warms its caches once after its first page
             warm_page = page.context.new_page()  # a second tab of the same browser (its cache is warm)
             start = time.perf_counter()
             _usable(warm_page, url, start + 60)
@@ -129,7 +146,8 @@ def measure(moves: int = 20) -> dict:
             browser.close()
             server.terminate()
             server.wait(timeout=30)
-    return {"cold_s": cold, "warm_s": warm, "fresh_s": fresh, "theta_ms": theta, "step_ms": step}
+    return {"cold_s": cold, "warm_s": warm, "fresh_s": fresh, "theta_ms": theta, "step_ms": step,
+            "warming_s": idle_after}
 
 
 def main(args) -> int:
@@ -138,6 +156,7 @@ def main(args) -> int:
         return 2
     r = measure(args.moves)
     print(f"World Map usable after a cold server start: {r['cold_s']:.2f} s (target < 5 s)")
+    print(f"(the server then warmed its other pages' caches in the background for {r['warming_s']:.0f} s)")
     print(f"World Map usable in a second tab, warm server: {r['warm_s']:.2f} s (target < 2 s)")
     print(f"World Map usable in another browser (no cached scripts), warm server: {r['fresh_s']:.2f} s")
     print(f"θ3 slider -> box area on screen: {_summary(r['theta_ms'])} (target median < 150 ms)")
