@@ -40,7 +40,11 @@ def test_websocket_clients_move_the_controls_and_see_the_server_answer(server):
     the θ3 slider's fragment rerun shows the new box, and the diffusion player steps, with no error."""
     from gdl.wsclient import Session
 
-    report = asyncio.run(loadtest.run(server, 10, loadtest.PAGES, False, 0.2, client="ws"))
+    def in_own_loop(coroutine):  # a thread of its own: the sync Playwright of other tests holds this one's loop
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
+
+    report = in_own_loop(loadtest.run(server, 10, loadtest.PAGES, False, 0.2, client="ws"))
     print(f"\n{loadtest.format_report(report, 10)}")
     assert report.errors == []
     assert {path: len(times) for path, times in report.render.items()} == {p: 10 for p in loadtest.PAGES}
@@ -53,6 +57,6 @@ def test_websocket_clients_move_the_controls_and_see_the_server_answer(server):
             moved = await s.set_value(s.widget("slider", "θ3"), 0.0)  # the east edge far inside the points
             return before, moved
 
-    before, moved = asyncio.run(move())
+    before, moved = in_own_loop(move())
     assert moved.elements < 30  # only the explorer's fragment ran again, not the whole page
     assert "log L(θ | X): −∞" in moved.texts and not any(t == before for t in moved.texts)
