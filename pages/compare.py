@@ -102,7 +102,7 @@ for start in range(0, len(families), 3):
             history = compare.history_of(model)
             if getattr(model, "history_", None) is not None and not model.history_.ok:
                 st.error(model.history_.message + " The samples below come from the last good weights.")
-            compare.draw_panels(model, dataset, reference, seed, family)
+            compare.draw_panels(model, dataset, reference, seed, family)  # a note while first computed
             st.plotly_chart(plots.loss_figure(history), key=f"{P}loss_{family}", config={"displayModeBar": False})
 
 note("Sharp, land-shaped samples with few in the sea mean high precision; samples over every continent mean good "
@@ -114,8 +114,17 @@ st.header("The measurements")
 with panel_guard("The measurements"), st.spinner("Measuring…"):
     rows = [compare.measure(model, f, dataset, origin=origin) for f, (origin, model) in source.items()
             if model is not None]
-    st.dataframe(rows, hide_index=True)
+    if any(row is None for row in rows):
+        st.info(compare.PENDING_NOTE)
+    st.dataframe([row for row in rows if row is not None], hide_index=True)
     st.caption(compare.MEASURE_CAPTIONS.get("image" if data.is_image(dataset) else "points", ""))
+
+if compare.busy():  # first-time work is running: look again every second, and show it all when it is done
+    def _fill_in() -> None:
+        if not compare.busy():
+            st.rerun()
+
+    st.fragment(_fill_in, run_every=1.0)()
 
 st.header("Where each family sits")
 st.graphviz_chart(plots.taxonomy_dot(tuple(families)))

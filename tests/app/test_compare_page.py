@@ -3,13 +3,13 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import script
+from tests.app.conftest import script, settled
 
 PAGE = script("pages/compare.py")
 
 
 def test_compare_page_shows_a_panel_and_a_measurement_row_per_family():
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at = settled(AppTest.from_file(PAGE, default_timeout=180).run())
     assert not at.exception, at.exception
     assert [s.value for s in at.subheader][:6] == ["Autoregressive", "Normalizing flow", "VAE", "Energy-based",
                                                    "Diffusion", "GAN"][:len(at.subheader)] or len(at.subheader) == 6
@@ -28,7 +28,7 @@ def test_retrain_trains_in_the_background_and_the_page_then_shows_the_new_model(
     deadline = time.time() + 90
     while time.time() < deadline:
         time.sleep(2)
-        at.run()
+        settled(at)
         table = at.dataframe[0].value if at.dataframe else None
         if table is not None and "source" in table.columns and "trained here" in set(table["source"]):
             break
