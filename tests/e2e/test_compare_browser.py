@@ -16,6 +16,10 @@ def test_compare_page_renders_its_panels(server, app_page, output_dir):
     headings = [h.inner_text() for h in app_page.query_selector_all("h3")]
     for family in ("Autoregressive", "Normalizing flow", "VAE", "Energy-based", "Diffusion", "GAN"):
         assert any(family in h for h in headings), headings
+    # On a fresh server the pictures are computed once in the background and fill in by themselves.
+    app_page.wait_for_function("() => document.querySelectorAll(\"img[alt$=' samples']\").length >= 6",
+                               timeout=240_000)
+    wait_for_app(app_page, timeout_ms=180_000)
     assert len(app_page.query_selector_all("img[alt$=' samples']")) == 6  # each family's samples on the map
     assert len(app_page.query_selector_all("img[alt$=' field']")) >= 5  # and its field over the plane
     assert len(app_page.query_selector_all(".js-plotly-plot")) >= 6  # and its loss curve
