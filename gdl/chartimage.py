@@ -5,7 +5,7 @@ laptop) and lay out each chart again at every rerun; a picture costs neither. Th
 only need reading: axes with round ticks, one or more lines, a shaded band and a marked position.
 
     img = line_chart(n, {"box area": area}, "points n", "box area (deg²)", band=(x0, x1, "L = 0"))
-    st.image(png_uri(img))
+    st.image(gdl.mapimage.png_uri(img))
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from gdl import plots
-from gdl.mapimage import FRAME_RGB, LABEL_RGB, TEXT_RGB, font, png_uri, rgb  # noqa: F401  (png_uri: for callers)
+from gdl.mapimage import FRAME_RGB, LABEL_RGB, TEXT_RGB, font, rgb
 
 LINE_COLORS = ["#1d4ed8", plots.MODEL_COLOR, "#15803d", "#7c3aed"]
 GRID_RGB = (226, 232, 240)

@@ -16,7 +16,6 @@ Traffic goes only to the given URL, which must be on this machine (loopback); th
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import statistics
 import threading
@@ -92,12 +91,17 @@ def _rss_mb(pids: list[int]) -> float:
     return total / 1024
 
 
+def median_p95_max(values: list[float]) -> tuple[float, float, float]:
+    """The median, the 95th percentile (nearest rank) and the maximum of some timings."""
+    values = sorted(values)
+    return statistics.median(values), values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))], values[-1]
+
+
 def _stats(values: list[float]) -> str:
     if not values:
         return "-"
-    values = sorted(values)
-    p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
-    return f"median {statistics.median(values):6.2f}  p95 {p95:6.2f}  max {values[-1]:6.2f}  (n={len(values)})"
+    median, p95, top = median_p95_max(values)
+    return f"median {median:6.2f}  p95 {p95:6.2f}  max {top:6.2f}  (n={len(values)})"
 
 
 async def _session(browser, url: str, index: int, report: Report, pages: list[str], train: bool) -> None:

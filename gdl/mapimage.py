@@ -7,9 +7,8 @@ picture costs next to nothing to show, and drawing one here takes ~10-30 ms. Map
 pictures; charts a learner clicks on (picking a point) stay Plotly.
 
     c = Canvas()                                   # the whole world; Canvas(view=(lon0, lat0, lon1, lat1)) zooms
-    c.points(X, plots.DATA_COLOR, radius=2).box(theta, plots.MODEL_COLOR, fill=True)
-    c.legend([("p_data samples", plots.DATA_COLOR, "dot"), ("the MLE box", plots.MODEL_COLOR, "box")])
-    st.image(c.png_uri())
+    c.points(X, plots.DATA_COLOR, radius=2, label="p_data samples").box(theta, fill=True, label="the MLE box")
+    st.image(c.png_uri())                          # each label= becomes a legend entry under the map
 """
 from __future__ import annotations
 
@@ -244,11 +243,6 @@ class Canvas:
         (cx, cy), (rx, ry) = self.to_px([centre])[0], np.asarray(radii, dtype=np.float64) * self.ppd
         self._overlays.append(lambda draw: draw.ellipse([cx - rx, cy - ry, cx + rx, cy + ry], outline=rgb(color),
                                                          width=width))
-        return self
-
-    def legend(self, items: list[tuple[str, object, str]]) -> Canvas:
-        """Add legend entries (label, colour, kind) with kind one of dot, marker, box, dashed, swatch."""
-        self._legend += [(label, rgb(color), kind) for label, color, kind in items]
         return self
 
     # ---- finishing --------------------------------------------------------------------------------------

@@ -17,18 +17,18 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from gdl.loadtest import CHROMIUM_ARGS, WAIT_JS
+from gdl.loadtest import CHROMIUM_ARGS, WAIT_JS, median_p95_max
 
 ROOT = Path(__file__).resolve().parent.parent
 DRAWN_JS = ("() => { const img = document.querySelector(\"img[alt='p_data sample map']\");"
             " return img && img.complete && img.naturalWidth > 0; }")  # the first section's map is on screen
-METRIC_CHANGED = ("([i, b]) => document.querySelectorAll('[data-testid=\"stMetricValue\"]')[i]?.innerText !== b")
+COUNTER_CHANGED = ("(b) => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
+                   ".some(e => e.innerText.includes('box area') && e.innerText.includes(' of ') && e.innerText !== b)")
 
 
 def _free_port() -> int:
@@ -38,10 +38,8 @@ def _free_port() -> int:
 
 
 def _summary(values: list[float]) -> str:
-    values = sorted(values)
-    p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
-    return (f"median {1000 * statistics.median(values):.0f} ms, p95 {1000 * p95:.0f} ms, "
-            f"max {1000 * values[-1]:.0f} ms (n={len(values)})")
+    median, p95, top = median_p95_max(values)
+    return f"median {1000 * median:.0f} ms, p95 {1000 * p95:.0f} ms, max {1000 * top:.0f} ms (n={len(values)})"
 
 
 def _usable(page, url: str, deadline: float) -> None:
@@ -73,13 +71,14 @@ def _wait_until_idle(pid: int, limit_s: float = 120.0) -> float:
     return time.perf_counter() - start
 
 
-def _time_moves(page, moves: int, act, metric_index: int) -> list[float]:
+def _time_moves(page, moves: int, act, shown, changed_js: str) -> list[float]:
+    """Seconds from each `act(i)` until `changed_js` (given the text `shown()` read before) holds on the page."""
     times = []
     for i in range(moves):
-        before = page.locator("[data-testid='stMetricValue']").nth(metric_index).inner_text()
+        before = shown()
         start = time.perf_counter()
         act(i)
-        page.wait_for_function(METRIC_CHANGED, arg=[metric_index, before], timeout=30_000)
+        page.wait_for_function(changed_js, arg=before, timeout=30_000)
         times.append(time.perf_counter() - start)
         page.wait_for_function(WAIT_JS, timeout=30_000)
         page.wait_for_timeout(150)
@@ -122,26 +121,21 @@ def measure(moves: int = 20) -> dict:
 
             slider = warm_page.locator("[data-testid='stSlider'] input[type=range]").nth(3)  # θ3, the east edge
             area = _metric_index(warm_page, "Box area")
+            metric = warm_page.locator("[data-testid='stMetricValue']").nth(area)
             slider.focus()
-            theta = _time_moves(warm_page, moves, lambda i: warm_page.keyboard.press(
-                "ArrowLeft" if i % 2 == 0 else "ArrowRight"), area)
+            theta = _time_moves(warm_page, moves,
+                                lambda i: warm_page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight"),
+                                metric.inner_text,
+                                f"(b) => document.querySelectorAll('[data-testid=\"stMetricValue\"]')[{area}]"
+                                "?.innerText !== b")
             step_button = warm_page.get_by_role("button", name="Step +1")
             step_button.scroll_into_view_if_needed()
             target = step_button.bounding_box()  # then click there as a hand would, without Playwright's checks
             n_shown = warm_page.locator("[data-testid='stMarkdownContainer']", has_text="of ").filter(
                 has_text="box area").first
-            step = []
-            for _ in range(moves):
-                before = n_shown.inner_text()
-                t0 = time.perf_counter()
-                warm_page.mouse.click(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2)
-                warm_page.wait_for_function(
-                    "(b) => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
-                    ".some(e => e.innerText.includes('box area') && e.innerText.includes(' of ')"
-                    " && e.innerText !== b)", arg=before, timeout=30_000)
-                step.append(time.perf_counter() - t0)
-                warm_page.wait_for_function(WAIT_JS, timeout=30_000)
-                warm_page.wait_for_timeout(150)
+            step = _time_moves(warm_page, moves, lambda i: warm_page.mouse.click(
+                target["x"] + target["width"] / 2, target["y"] + target["height"] / 2), n_shown.inner_text,
+                COUNTER_CHANGED)
         finally:
             browser.close()
             server.terminate()

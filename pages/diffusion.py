@@ -6,7 +6,7 @@ from gdl import plots
 from gdl.chartimage import line_chart
 from gdl.data import world
 from gdl.mapimage import png_uri
-from gdl.ui import cache, jobs
+from gdl.ui import jobs
 from gdl.ui import diffusion as dui
 from gdl.ui.widgets import guarded, note, panel_guard, through_app
 
@@ -117,7 +117,7 @@ def _forward_view() -> None:
         start = dui.forward_start("world", dui.FORWARD_N, 0)
         x = dui.forward_at(start, kind, T, t)
         view = dui.view_box(start["shift"], start["scale"])
-        left.image(dui.png_uri(dui.map_picture(view, x, ellipse=(start["shift"], start["scale"]),
+        left.image(png_uri(dui.map_picture(view, x, ellipse=(start["shift"], start["scale"]),
                                                  caption=f"{dui.FORWARD_N:,} land points noised to t = {t}")),
                    alt="forward map", width="stretch")
         with right:
@@ -246,7 +246,7 @@ else:
                 paths = traj["x"][i - trail: i + 1, :k].transpose(1, 0, 2)  # (k, trail+1, 2)
                 field = (grid, arrows[i]) if i < S else None
                 on_land, x0_land = float(np.mean(world.is_land(x_now))), float(np.mean(world.is_land(x0)))
-                left.image(dui.png_uri(dui.map_picture(view, x_now, arrows=field, paths=paths,
+                left.image(png_uri(dui.map_picture(view, x_now, arrows=field, paths=paths,
                                                          caption=f"x_t at t = {t}")),
                            alt="x_t map", width="stretch",
                            caption=f"Blue: all {n_chains:,} chains at step {i} ({on_land:.0%} on land). Coloured: "
@@ -254,7 +254,7 @@ else:
                                                                            f"last {trail} steps.")
                                    + (" Grey arrows: −ε̂, the way the next step pushes a point there." if i < S
                                       else ""))
-                right.image(dui.png_uri(dui.map_picture(view, x0, color=plots.MODEL_COLOR, highlight=x0[:k],
+                right.image(png_uri(dui.map_picture(view, x0, color=plots.MODEL_COLOR, highlight=x0[:k],
                                                           caption="predicted x_0 at this step")),
                             alt="x0 map", width="stretch",
                             caption=f"Orange: x̂_0, the model's guess of the clean point behind each chain if all "
@@ -318,7 +318,7 @@ else:
             m[1].metric("time", f"{secs:.2f} s")
             if is_world:
                 m[2].metric("on land", f"{np.mean(world.is_land(samples)):.1%}")
-                col.image(dui.png_uri(dui.map_picture(WORLD_VIEW, samples, color=plots.FAMILY_COLORS["diffusion"],
+                col.image(png_uri(dui.map_picture(WORLD_VIEW, samples, color=plots.FAMILY_COLORS["diffusion"],
                                                         caption=f"{n_race:,} {name} samples")),
                           alt=f"{name} samples", width="stretch")
             else:

@@ -20,8 +20,7 @@ import numpy as np
 import streamlit as st
 
 from gdl import data, plots
-from gdl.data import world
-from gdl.mapimage import Canvas, png_uri  # noqa: F401  (png_uri: the page's)
+from gdl.mapimage import Canvas
 from gdl.ui import cache, jobs
 
 DATASETS = {"world": "World map (2-D points)", "digits": "Handwritten digits (8×8 images)",

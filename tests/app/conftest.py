@@ -20,3 +20,15 @@ def settled(at, seconds: float = 180):
     while compare.busy() and time.time() < deadline:
         time.sleep(0.3)
     return at.run()
+
+
+def open_page(name: str, timeout: float = 300, **state):
+    """Run the page `name` (e.g. "pages/world_map.py") once in AppTest, with session-state values set first;
+    the Compare page is run again once its background work is done. Returns the AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(script(name), default_timeout=timeout)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    return settled(at) if name == "pages/compare.py" else at  # its slow panels fill in from a background worker

@@ -26,7 +26,7 @@ import gdl.ui.compare
 import gdl.ui.diffusion
 import gdl.ui.latent
 from gdl.data.idx import save_idx
-from tests.app.conftest import script, settled
+from tests.app.conftest import open_page, settled
 
 torch.set_num_threads(1)  # the pages run in this process; one thread is faster on a shared machine
 
@@ -42,14 +42,6 @@ def fresh_caches():
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
-
-
-def open_page(name: str, timeout: float = 300, **state) -> AppTest:
-    at = AppTest.from_file(script(name), default_timeout=timeout)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    return settled(at) if name == "pages/compare.py" else at  # its slow panels fill in from a background worker
 
 
 def guard_message(at: AppTest, what: str) -> str:

@@ -6,19 +6,17 @@ import time
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from gdl.data import tins
 from gdl.data.idx import save_idx
-from tests.app.conftest import script
+from tests.app.conftest import open_page, script
 
 PAGE = script("pages/latent.py")
 
 
 @pytest.fixture
 def at():
-    at = AppTest.from_file(PAGE, default_timeout=240)
-    at.run()
+    at = open_page("pages/latent.py", timeout=240)
     assert not at.exception, at.exception
     return at
 

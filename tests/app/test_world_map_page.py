@@ -2,15 +2,14 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import script
+from tests.app.conftest import open_page, script
 
 PAGE = script("pages/world_map.py")
 
 
 @pytest.fixture
 def at():
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.run()
+    at = open_page("pages/world_map.py", timeout=120)
     assert not at.exception, at.exception
     return at
 
