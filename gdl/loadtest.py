@@ -35,6 +35,7 @@ WAIT_JS = ("() => document.querySelector('h1') && !document.querySelector('[data
 class Report:
     render: dict[str, list[float]] = field(default_factory=dict)  # page -> seconds until fully rendered
     first: dict[str, list[float]] = field(default_factory=dict)  # page -> seconds to its first element (ws)
+    filled: dict[str, list[float]] = field(default_factory=dict)  # page -> seconds until no panel is pending (ws)
     update: list[float] = field(default_factory=list)  # control-to-update seconds: the θ3 slider
     step: list[float] = field(default_factory=list)  # the Diffusion player's "step forward" (ws)
     client: str = "browser"
@@ -154,10 +155,14 @@ async def _ws_session(url: str, index: int, report: Report, pages: list[str], tr
         async with Session(url) as session:
             for path in pages:
                 name = path.strip("/")
+                start = time.perf_counter()
                 run = await session.open(name)
                 report.render.setdefault(path, []).append(run.finished_s)
                 report.first.setdefault(path, []).append(run.first_element_s)
                 report.errors += [f"session {index} {path}: {e}" for e in run.errors]
+                run, _ = await session.fill_in(run)  # panels computed in the background, as the page polls
+                report.filled.setdefault(path, []).append(time.perf_counter() - start)
+                report.errors += [f"session {index} {path} (filled in): {e}" for e in run.errors]
                 if name == "world_map":
                     slider = session.widget("slider", "θ3")
                     moved = await session.set_value(slider, 150.0 - index % 7)  # a value of its own
@@ -221,6 +226,9 @@ def format_report(report: Report, sessions: int) -> str:
     if report.first:
         lines.append("first element on the page (s):")
         lines += [f"  {path:<12} {_stats(values)}" for path, values in report.first.items()]
+    if report.filled:
+        lines.append("every panel filled in, none still computing (s):")
+        lines += [f"  {path:<12} {_stats(values)}" for path, values in report.filled.items()]
     lines.append(f"control-to-update (s), θ slider on /world_map: {_stats(report.update)}")
     if report.step:
         lines.append(f"control-to-update (s), step forward on /diffusion: {_stats(report.step)}")

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 
+PENDING_MARK = "fills in here by itself"  # in the note of a panel that gdl.ui.background is still computing
+
+
 @dataclass
 class Widget:
     kind: str  # the element type: "slider", "button", ...
@@ -72,6 +75,19 @@ class Session:
         """Ask for a page by its URL path ("" for the home page), as a browser does on load or navigation."""
         self.page_name, self.page_script_hash, self.widgets = page_name, "", []
         return await self._rerun()
+
+    async def fill_in(self, run: Run, poll: float = 1.0, timeout: float = 300.0) -> tuple[Run, float]:
+        """While the page shows a panel still being computed (gdl.ui.background's note), wait `poll` seconds and
+        run the page again, as its polling fragment makes the browser do. Returns the last run and the seconds
+        it took until nothing was pending (0 when nothing was)."""
+        import asyncio
+
+        start = time.perf_counter()
+        while any(PENDING_MARK in text for text in run.texts) and time.perf_counter() - start < timeout:
+            await asyncio.sleep(poll)
+            self.widgets = []
+            run = await self._rerun()
+        return run, time.perf_counter() - start
 
     def widget(self, kind: str, label_start: str) -> Widget:
         """The last-drawn widget of this kind whose label starts with `label_start`."""

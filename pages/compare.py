@@ -4,7 +4,7 @@ import streamlit as st
 
 from gdl import data, models, plots
 from gdl.models import DISPLAY_NAMES, NEURAL, TAXONOMY
-from gdl.ui import cache, compare, jobs
+from gdl.ui import background, cache, compare, jobs
 from gdl.ui.widgets import note, panel_guard, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
@@ -119,12 +119,7 @@ with panel_guard("The measurements"), st.spinner("Measuring…"):
     st.dataframe([row for row in rows if row is not None], hide_index=True)
     st.caption(compare.MEASURE_CAPTIONS.get("image" if data.is_image(dataset) else "points", ""))
 
-if compare.busy():  # first-time work is running: look again every second, and show it all when it is done
-    def _fill_in() -> None:
-        if not compare.busy():
-            st.rerun()
-
-    st.fragment(_fill_in, run_every=1.0)()
+background.fill_in_when_done()  # first-time work pending: look again every second, show it when done
 
 st.header("Where each family sits")
 st.graphviz_chart(plots.taxonomy_dot(tuple(families)))

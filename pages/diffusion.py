@@ -6,13 +6,14 @@ from gdl import plots
 from gdl.chartimage import line_chart
 from gdl.data import world
 from gdl.mapimage import png_uri
-from gdl.ui import jobs
+from gdl.ui import background, jobs
 from gdl.ui import diffusion as dui
 from gdl.ui.widgets import guarded, note, panel_guard, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
 P = "dif_"  # this page's session-state prefix
+LANE, WAIT = "diffusion", 0.5  # slow panels run in this background lane; a quick answer within WAIT s shows at once
 RUNS = P + "runs"  # dataset -> Job: this session's trainings
 WORLD_VIEW = (-180.0, -90.0, 180.0, 90.0)
 st.session_state.setdefault(RUNS, {})
@@ -145,6 +146,7 @@ with panel_guard("The forward process"):
 # ---- 3. the reverse process, step by step -----------------------------------------------------------------
 st.header("3 · The reverse process, one step at a time")
 STEP, PLAYING = P + "step", P + "playing"
+field_key = None  # the background's key for the player's arrows at every step (world only)
 st.session_state.setdefault(PLAYING, False)
 if model is None:
     st.info("Train a model in section 7 to see its reverse process.")
@@ -153,7 +155,7 @@ else:
         "Sampling starts from pure noise x_T ~ N(0, I). At each step the network predicts the noise ε̂ in x_t; "
         "from it follows a guess of the clean data, **x̂_0 = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t**, and the sampler "
         "moves x_t a little towards it (DDPM also adds a little fresh noise). The whole path is computed once; "
-        "stepping through it costs no network call."
+        "stepping through it only looks it up."
     )
     T_model = model.config.timesteps
     c = st.columns(5)
@@ -185,9 +187,10 @@ else:
         with st.spinner("Running the sampler once, recording every step…"):
             traj = dui.trajectory(model, key, n_chains, seed, method, steps, label, guidance)
             S = len(traj["timesteps"]) - 1
-            if is_world:
-                view = dui.model_view_box(model)
-                grid, arrows = dui.noise_field(model, key, tuple(int(t) for t in traj["timesteps"][:-1]), view)
+            view = dui.model_view_box(model) if is_world else None
+        if is_world:  # the player's arrows for every step of this path, asked for at the end of the page
+            path_ts = tuple(int(s) for s in traj["timesteps"][:-1])
+            field_key = ("field", key, path_ts, view)
         traj_id = (key, n_chains, seed, method, steps, label, guidance)
         if st.session_state.get(P + "traj_for") != traj_id:  # a new path: start again from pure noise
             st.session_state[P + "traj_for"] = traj_id
@@ -244,7 +247,10 @@ else:
                 k = len(dui.PATH_COLORS)
                 trail = i if st.session_state.get(P + "whole_paths") else min(i, max(8, S // 10))
                 paths = traj["x"][i - trail: i + 1, :k].transpose(1, 0, 2)  # (k, trail+1, 2)
-                field = (grid, arrows[i]) if i < S else None
+                field = None
+                if i < S:  # the arrows: from the whole path's field once the background has it, else this step's
+                    whole = background.ready(field_key, lane=LANE)
+                    field = (whole[0], whole[1][i]) if whole is not None else dui.noise_arrows(model, key, t, view)
                 on_land, x0_land = float(np.mean(world.is_land(x_now))), float(np.mean(world.is_land(x0)))
                 left.image(png_uri(dui.map_picture(view, x_now, arrows=field, paths=paths,
                                                          caption=f"x_t at t = {t}")),
@@ -282,7 +288,7 @@ else:
                  "and the late steps only sharpen strokes. x_t lags behind x̂_0: it is x̂_0 plus the noise that "
                  "is still left." + (" With a class chosen, guidance pushes every chain towards that digit."
                                      if label is not None else ""))
-        frames_for = dict(traj=traj, view=view if is_world else None)
+        frames_for = dict(traj=traj, view=view)
         d = st.columns(2)
         d[0].download_button("⬇️ The denoising as an animated GIF", lambda: dui.gif_bytes(
             dui.denoising_frames(**frames_for)), file_name=f"diffusion-{dataset}-{method}-{steps}.gif",
@@ -307,32 +313,32 @@ else:
                                         value=min(20, T_model), key=P + "race_steps"))
     race_seed = int(c[1].number_input("Seed for both", 0, 1_000_000, 7, key=P + "race_seed"))
     n_race = 500 if is_world else 32
-    with panel_guard("DDPM against DDIM"), st.spinner("Sampling with both…"):
-        ddpm, ddpm_s = dui.timed_samples(model, key, n_race, race_seed, "ddpm", T_model)
-        ddim, ddim_s = dui.timed_samples(model, key, n_race, race_seed, "ddim", race_steps)
-        cols = st.columns(2)
-        for col, name, samples, n_steps, secs in ((cols[0], "DDPM", ddpm, T_model, ddpm_s),
-                                                  (cols[1], "DDIM", ddim, race_steps, ddim_s)):
-            m = col.columns(3)
-            m[0].metric(f"{name} steps", f"{n_steps}")
-            m[1].metric("time", f"{secs:.2f} s")
-            if is_world:
-                m[2].metric("on land", f"{np.mean(world.is_land(samples)):.1%}")
-                col.image(png_uri(dui.map_picture(WORLD_VIEW, samples, color=plots.FAMILY_COLORS["diffusion"],
-                                                        caption=f"{n_race:,} {name} samples")),
-                          alt=f"{name} samples", width="stretch")
-            else:
-                if dataset == "digits":
-                    clf = dui.digit_judge()[0]
-                    conf = clf.predict_proba(np.clip(samples, 0, 1).reshape(len(samples), -1)).max(axis=1).mean()
-                    m[2].metric("classifier confidence", f"{conf:.2f}")
-                col.image(plots.image_grid(samples, columns=8, scale=6 if dataset == "digits" else 2),
-                          caption=f"{n_race} {name} samples", width="stretch")
-        speedup = ddpm_s / max(ddim_s, 1e-9)
-        note(f"DDIM made its samples with {T_model // max(race_steps, 1)}× fewer network calls ({speedup:.1f}× "
-             "faster here) and lands close to DDPM's quality until the steps get very few, when its samples "
-             "blur. DDIM with η = 0 is deterministic: the same seed gives the very same samples every time, so "
-             "the starting noise x_T alone decides the sample. DDPM's fresh noise at each step does not.")
+    with panel_guard("DDPM against DDIM"):
+        raced = background.in_background(("race", key, dataset, n_race, race_seed, race_steps), dui.race, model,
+                                         key, dataset, n_race, race_seed, race_steps, lane=LANE, wait=WAIT)
+        if raced is None:
+            st.info(background.PENDING)
+        else:
+            cols = st.columns(2)
+            for col, (name, r) in zip(cols, raced.items()):
+                m = col.columns(3)
+                m[0].metric(f"{name} steps", f"{r['steps']}")
+                m[1].metric("time", f"{r['seconds']:.2f} s")
+                if is_world:
+                    m[2].metric("on land", f"{np.mean(world.is_land(r['samples'])):.1%}")
+                    col.image(png_uri(dui.map_picture(WORLD_VIEW, r["samples"], color=plots.FAMILY_COLORS["diffusion"],
+                                                      caption=f"{n_race:,} {name} samples")),
+                              alt=f"{name} samples", width="stretch")
+                else:
+                    if "confidence" in r:
+                        m[2].metric("classifier confidence", f"{r['confidence']:.2f}")
+                    col.image(plots.image_grid(r["samples"], columns=8, scale=6 if dataset == "digits" else 2),
+                              caption=f"{n_race} {name} samples", width="stretch")
+            speedup = raced["DDPM"]["seconds"] / max(raced["DDIM"]["seconds"], 1e-9)
+            note(f"DDIM made its samples with {T_model // max(race_steps, 1)}× fewer network calls ({speedup:.1f}× "
+                 "faster here) and lands close to DDPM's quality until the steps get very few, when its samples "
+                 "blur. DDIM with η = 0 is deterministic: the same seed gives the very same samples every time, so "
+                 "the starting noise x_T alone decides the sample. DDPM's fresh noise at each step does not.")
 
 # ---- 5. conditional digits -------------------------------------------------------------------------------------
 st.header("5 · Draw me a 7: class-conditional digits with guidance")
@@ -356,53 +362,60 @@ else:
     digit = 7 if digit is None else int(digit)
     w = float(c[1].slider("Guidance strength w", 0.0, 6.0, 2.0, 0.5, key=P + "w"))
     dseed = int(c[2].number_input("Seed", 0, 1_000_000, 3, key=P + "dseed"))
-    with panel_guard("Conditional digits"), st.spinner("Drawing…"):
-        dtraj = dui.trajectory(digits_model, dkey, 8, dseed, "ddim", min(50, digits_model.config.timesteps),
-                               digit, w)
-        cols_t = np.unique(np.round(np.linspace(0, len(dtraj["timesteps"]) - 1, 10)).astype(int))
-        xt_strip = dtraj["x"][cols_t]  # (10, 8, H, W): the sampler's x_t
-        x0_strip = dtraj["x0_pred"][np.minimum(cols_t, len(dtraj["x0_pred"]) - 1)]  # the predicted x_0
-        x0_strip[-1] = dtraj["x"][-1]
-        left, right = st.columns(2)
-        for col, strip, what in ((left, xt_strip, "x_t, what the sampler holds"),
-                                 (right, x0_strip, "x̂_0, what the network predicts")):
-            col.image(plots.image_grid(strip.transpose(1, 0, 2, 3).reshape(-1, *strip.shape[2:]),
-                                       columns=len(cols_t), scale=5), width="stretch",
-                      caption=f"{what}: eight chains (rows) from pure noise (left) to the sample (right), "
-                              f"t = {', '.join(str(dtraj['timesteps'][i]) for i in cols_t)}")
-        m = st.columns(4)
-        m[0].metric(f"Read as a {digit} by the classifier", f"{dui.class_agreement(dtraj['sample'], digit):.0%}")
-        st.markdown("**The same seed at four guidance strengths** (DDIM, 50 steps):")
-        gcols = st.columns(4)
-        for col, g in zip(gcols, (0.0, 1.0, 3.0, 6.0)):
-            s = dui.trajectory(digits_model, dkey, 8, dseed, "ddim", min(50, digits_model.config.timesteps),
-                               digit, g)["sample"]
-            col.image(plots.image_grid(s, columns=4, scale=5), width="stretch",
-                      caption=f"w = {g:g}: {dui.class_agreement(s, digit):.0%} read as {digit}")
-        note(f"Watch the {digit} appear. In x_t (left) it surfaces from the noise only in the second half; x̂_0 "
-             "(right) shows that the network settled the shape within the first few steps (its very first guess, "
-             "from pure noise, is clipped to black and white), and the later steps only clean the strokes. With "
-             "w = 0 a few samples are wobbly or look like another digit; as w grows they become bolder and more "
-             "alike and the classifier agrees more often, until a large w over-saturates them.")
+    with panel_guard("Conditional digits"):
+        drawn = background.in_background(("digits", dkey, digit, w, dseed), dui.conditional_digits, digits_model,
+                                         dkey, digit, w, dseed, lane=LANE, wait=WAIT)
+        if drawn is None:
+            st.info(background.PENDING)
+        else:
+            dtraj = drawn["traj"]
+            cols_t = np.unique(np.round(np.linspace(0, len(dtraj["timesteps"]) - 1, 10)).astype(int))
+            xt_strip = dtraj["x"][cols_t]  # (10, 8, H, W): the sampler's x_t
+            x0_strip = dtraj["x0_pred"][np.minimum(cols_t, len(dtraj["x0_pred"]) - 1)]  # the predicted x_0
+            x0_strip[-1] = dtraj["x"][-1]
+            left, right = st.columns(2)
+            for col, strip, what in ((left, xt_strip, "x_t, what the sampler holds"),
+                                     (right, x0_strip, "x̂_0, what the network predicts")):
+                col.image(plots.image_grid(strip.transpose(1, 0, 2, 3).reshape(-1, *strip.shape[2:]),
+                                           columns=len(cols_t), scale=5), width="stretch",
+                          caption=f"{what}: eight chains (rows) from pure noise (left) to the sample (right), "
+                                  f"t = {', '.join(str(dtraj['timesteps'][i]) for i in cols_t)}")
+            m = st.columns(4)
+            m[0].metric(f"Read as a {digit} by the classifier", f"{drawn['agreement']:.0%}")
+            st.markdown("**The same seed at four guidance strengths** (DDIM, 50 steps):")
+            for col, (g, samples, agreement) in zip(st.columns(4), drawn["strengths"]):
+                col.image(plots.image_grid(samples, columns=4, scale=5), width="stretch",
+                          caption=f"w = {g:g}: {agreement:.0%} read as {digit}")
+            note(f"Watch the {digit} appear. In x_t (left) it surfaces from the noise only in the second half; x̂_0 "
+                 "(right) shows that the network settled the shape within the first few steps (its very first "
+                 "guess, from pure noise, is clipped to black and white), and the later steps only clean the "
+                 "strokes. With w = 0 a few samples are wobbly or look like another digit; as w grows they become "
+                 "bolder and more alike and the classifier agrees more often, until a large w over-saturates them.")
 
 # ---- 6. how good are the samples -----------------------------------------------------------------------------
 st.header("6 · How good are the samples?")
 if model is None:
     st.info("Train a model in section 7 to measure it.")
 elif is_world:
-    with panel_guard("The measurements"), st.spinner("Sampling 1,000 points…"):
-        q = dui.world_quality(model, key)
+    with panel_guard("The measurements"):
+        q = background.in_background(("world_quality", key), dui.world_quality, model, key, lane=LANE, wait=WAIT)
         m = st.columns(4)
-        m[0].metric("Samples on land", f"{q['land']:.1%}", help="1,000 DDPM samples, seed 1.")
+        if q is None:
+            st.info(background.PENDING)
+        else:
+            m[0].metric("Samples on land", f"{q['land']:.1%}", help="1,000 DDPM samples, seed 1.")
+            m[1].metric("DDIM (50 steps) on land", f"{q['land_ddim']:.1%}", help="1,000 DDIM samples, seed 1.")
         m[3].metric("Entropy floor log A", f"{world.entropy():.3f} nats",
                     help="No model can have a lower expected held-out NLL than the entropy of p_data.")
-        m[1].metric("DDIM (50 steps) on land", f"{q['land_ddim']:.1%}", help="1,000 DDIM samples, seed 1.")
-        bound = st.session_state.get(P + "nll_for") == key
-        if bound:
-            with st.spinner(f"Evaluating the bound: {model.config.timesteps} network calls per point…"):
-                nll = dui.world_nll_bound(model, key)
-            m[2].metric("Held-out NLL bound", f"≤ {nll:.3f} nats", delta=f"{nll - world.entropy():+.3f} vs the floor",
-                        delta_color="inverse")
+        if st.session_state.get(P + "nll_for") == key:
+            nll = background.in_background(("world_nll", key), dui.world_nll_bound, model, key, lane=LANE,
+                                           wait=WAIT)
+            if nll is None:
+                m[2].info(f"⏳ Evaluating the bound: {model.config.timesteps} network calls per point. It fills in "
+                          "here by itself.")
+            else:
+                m[2].metric("Held-out NLL bound", f"≤ {nll:.3f} nats", delta=f"{nll - world.entropy():+.3f} vs the "
+                            "floor", delta_color="inverse")
         elif m[2].button("Compute the NLL bound", key=P + "nll",
                          help=f"The ELBO costs T = {model.config.timesteps} network calls per held-out point "
                               f"({dui.HELD_OUT_N:,} points)."):
@@ -413,18 +426,21 @@ elif is_world:
              "summed over all T steps) gives an upper bound on the held-out NLL, which sits above the floor log A: "
              "the bound is loose, and a smooth network cannot draw a coastline as sharp as the land mask.")
 elif dataset == "digits":
-    with panel_guard("The measurements"), st.spinner("Sampling 300 digits and scoring them…"):
-        q = dui.digit_quality(model, key)
-        rows = [{"": "real held-out digits", **q["real"]}, {"": "diffusion samples (DDPM, unconditional)",
-                                                             **q["model"]}]
-        st.dataframe(rows, hide_index=True, column_config={
-            "confidence": st.column_config.NumberColumn(format="%.3f"),
-            "evenness": st.column_config.NumberColumn(format="%.3f"),
-            "nearest_train_distance": st.column_config.NumberColumn("nearest train", format="%.2f")})
-        st.caption(f"The benchmark's scores (gdl.bench.digit_scores) from a classifier trained on real digits "
-                   f"(test accuracy {q['accuracy']:.1%}): confidence = how sure it is about each sample; evenness = "
-                   "1 when all ten digits appear equally; nearest train = mean distance to the closest training "
-                   "image (near 0 would mean the model copies its training set).")
+    with panel_guard("The measurements"):
+        q = background.in_background(("digit_quality", key), dui.digit_quality, model, key, lane=LANE, wait=WAIT)
+        if q is None:
+            st.info(background.PENDING)
+        else:
+            rows = [{"": "real held-out digits", **q["real"]},
+                    {"": "diffusion samples (DDPM, unconditional)", **q["model"]}]
+            st.dataframe(rows, hide_index=True, column_config={
+                "confidence": st.column_config.NumberColumn(format="%.3f"),
+                "evenness": st.column_config.NumberColumn(format="%.3f"),
+                "nearest_train_distance": st.column_config.NumberColumn("nearest train", format="%.2f")})
+            st.caption(f"The benchmark's scores (gdl.bench.digit_scores) from a classifier trained on real digits "
+                       f"(test accuracy {q['accuracy']:.1%}): confidence = how sure it is about each sample; "
+                       "evenness = 1 when all ten digits appear equally; nearest train = mean distance to the "
+                       "closest training image (near 0 would mean the model copies its training set).")
         note("Close confidence and evenness to the real digits mean the samples read as digits, all ten of them; a "
              "nearest-training distance well above 0 means they are new images, not copies.")
 else:
@@ -472,3 +488,7 @@ def _progress_view() -> None:
 
 
 st.fragment(_progress_view, run_every=1.0 if running else None)()
+
+if field_key is not None:  # after the panels' own work: the arrows for every step of the path
+    background.in_background(field_key, dui.noise_field, model, key, path_ts, view, lane=LANE, prefetch=True)
+background.fill_in_when_done()  # panels that showed ⏳ fill in by themselves

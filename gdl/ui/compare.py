@@ -1,16 +1,13 @@
 """Glue for the Compare page: training data, background training work, cached panels and measurements."""
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import streamlit as st
 
 from gdl import data, models, plots
 from gdl.data import world
 from gdl.mapimage import Canvas
-from gdl.ui import cache, jobs
+from gdl.ui import background, cache, jobs
 
 GRID_STEP = {"world": 3.0}  # degrees per cell of the field plots; toys use 80 cells a side
 N_SAMPLES = 2000
@@ -119,58 +116,9 @@ def _world_pictures(_model, key: str, family: str, seed: int) -> tuple[str, str 
 
 # ---- first-time work in the background ---------------------------------------------------------------------
 # The first visit after a server starts computes each family's samples, field and measurements (about 15 s for
-# the diffusion model alone: its bound costs 200 network calls per point). Rather than hold every student's page
-# until then, the page renders at once with a note in the slow panels, the work runs in one server-wide worker
-# thread, and the panels fill in when it is done (a fragment polls). Results then come from the caches.
-@st.cache_resource(show_spinner=False)
-def _background() -> dict:
-    """Server-wide: one worker thread for first-time panel work, and its futures by key."""
-    return {"pool": ThreadPoolExecutor(max_workers=1, thread_name_prefix="gdl-compare", initializer=_lower_priority),
-            "futures": {}, "lock": threading.Lock()}
-
-
-def _lower_priority() -> None:
-    """Give the worker thread (only it: Linux schedules threads one by one) nice 10, so that the pages students are
-    waiting for come first; its torch work runs outside the interpreter lock."""
-    import os
-
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):
-        pass
-
-
-def _in_background(key: tuple, fn, *args):
-    """fn(*args), computed once per key in the worker thread; None while it is still being computed. A failure
-    is raised here, in the panel that asked (and forgotten, so that a later visit tries again). Under AppTest
-    (no server runtime) it simply runs."""
-    from streamlit import runtime
-
-    if not runtime.exists():
-        return fn(*args)
-    bg = _background()
-    with bg["lock"]:
-        future = bg["futures"].get(key)
-        if future is None:
-            future = bg["futures"][key] = bg["pool"].submit(fn, *args)
-            finished = [k for k, f in bg["futures"].items() if f.done()]
-            for old in finished[:max(0, len(bg["futures"]) - 256)]:  # keep the table small
-                del bg["futures"][old]
-    if not future.done():
-        return None
-    if future.exception() is not None:
-        with bg["lock"]:
-            bg["futures"].pop(key, None)
-    return future.result()
-
-
-def busy() -> bool:
-    """Whether first-time panel work is still running anywhere on this server."""
-    bg = _background()
-    with bg["lock"]:
-        return any(not f.done() for f in bg["futures"].values())
-
-
+# the diffusion model alone: its bound costs 200 network calls per point). The panels ask for them through
+# gdl.ui.background: the page renders at once with a note in the slow panels, and they fill in by themselves.
+LANE = "compare"
 PENDING_NOTE = ("⏳ Computing this once for everyone: the first visit since the server started draws each family's "
                 "samples and field and measures it. It fills in here by itself.")
 
@@ -185,7 +133,8 @@ def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: s
         st.image(plots.image_grid(images, columns=8, scale=4), caption="32 samples", use_container_width=True)
         return True
     if dataset == "world":  # pictures, not Plotly charts: twelve maps would cost the browser seconds (gdl.mapimage)
-        pictures = _in_background(("pictures", key, family, seed), _world_pictures, model, key, family, seed)
+        pictures = background.in_background(("pictures", key, family, seed), _world_pictures, model, key, family,
+                                            seed, lane=LANE)
         if pictures is None:
             st.info(PENDING_NOTE)
             return False
@@ -234,4 +183,5 @@ def _measure(_model, key: str, family: str, dataset: str, origin: str) -> dict:
 def measure(model, family: str, dataset: str, origin: str) -> dict | None:
     """The benchmark's measurements for one model on this page (cached per model); None while being computed."""
     key = _key(model)
-    return _in_background(("measure", key, family, dataset, origin), _measure, model, key, family, dataset, origin)
+    return background.in_background(("measure", key, family, dataset, origin), _measure, model, key, family,
+                                    dataset, origin, lane=LANE)

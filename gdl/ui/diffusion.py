@@ -1,10 +1,13 @@
 """Glue for the Diffusion page: which model to show (shipped or trained here), the forward process, the cached
-reverse trajectories and noise fields that make stepping free, the measurements, and the page's pictures.
+reverse trajectories and noise fields that make stepping cheap, the measurements, and the page's pictures.
 
-Stepping through the reverse process must cost no model call and render fast, so:
+Stepping through the reverse process must render fast, so:
 - `trajectory` runs the sampler once per (model, seed, method, steps, class, guidance) and keeps every x_t,
   x̂_0 and ε̂ (st.cache_data, shared by every session);
-- `noise_field` predicts the noise on a grid over the plane for every t the sampler visits, in one batch;
+- `noise_field` predicts the noise on a small grid over the plane at every step of the path, in one batch in the
+  background (gdl.ui.background); until it is ready, `noise_arrows` predicts it at the step shown;
+- the slower panels below the player (the samplers' race, the conditional digits, the scores) are computed in
+  gdl.ui.background on a first visit, so the page renders at once and they fill in;
 - the maps are small PNG pictures drawn with NumPy and PIL (`map_picture`, ~10-20 ms), not Plotly charts: a
   Plotly chart whose data change is mounted afresh in the browser at every step, which costs hundreds of
   milliseconds for a thousand points. The same pictures make the downloadable GIF.
@@ -124,25 +127,34 @@ def trajectory(_model, key: str, n: int, seed: int, method: str, steps: int | No
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def noise_field(_model, key: str, timesteps: tuple[int, ...], view: tuple[float, float, float, float]):
-    """The predicted noise on a grid over `view` (lon0, lat0, lon1, lat1) at every t in `timesteps`.
-
-    Returns (grid (G, 2) in data units, arrows (S, G, 2)): each arrow is −ε̂ drawn in data units, the way
-    the next reverse step pushes a point there, scaled so that |ε̂| = 1 spans about half a grid cell.
-    """
+def _arrows(_model, view: tuple[float, float, float, float], timesteps: np.ndarray):
+    """(grid (G, 2) over `view` in data units, arrows (len(timesteps), G, 2)): −ε̂ at each t, drawn in data
+    units, the way the next reverse step pushes a point there, scaled so that |ε̂| = 1 spans about half a cell."""
     lon0, lat0, lon1, lat1 = view
     cols, rows = ARROW_GRID
     dx, dy = (lon1 - lon0) / cols, (lat1 - lat0) / rows
     gx, gy = np.meshgrid(lon0 + dx * (np.arange(cols) + 0.5), lat0 + dy * (np.arange(rows) + 0.5))
     grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)  # (G, 2)
-    ts = np.asarray([t for t in timesteps if t >= 1], dtype=np.int64)
-    if not len(ts):
-        return grid, np.zeros((0, len(grid), 2), np.float32)
+    ts = np.asarray(timesteps, dtype=np.int64)
     eps = _model.predict_noise(np.tile(grid, (len(ts), 1)), np.repeat(ts, len(grid)))  # (S·G, 2)
     scale = _model.scale.detach().cpu().numpy()
     arrows = -eps.reshape(len(ts), len(grid), 2) * scale / scale.mean() * 0.55 * min(dx, dy)
     return grid, arrows.astype(np.float32)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def noise_field(_model, key: str, timesteps: tuple[int, ...], view: tuple[float, float, float, float]):
+    """The predicted noise on a grid over `view` (lon0, lat0, lon1, lat1) at every t in `timesteps` (all ≥ 1), in
+    one batch (a few seconds for 200 steps): (grid (G, 2), arrows (S, G, 2)); see `_arrows`."""
+    return _arrows(_model, view, timesteps)
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def noise_arrows(_model, key: str, t: int, view: tuple[float, float, float, float]):
+    """The same at one step t (one small batch, about 10 ms): (grid (G, 2), arrows (G, 2)). The player uses it
+    until `noise_field` for the whole path is ready."""
+    grid, arrows = _arrows(_model, view, [int(t)])
+    return grid, arrows[0]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -151,6 +163,21 @@ def timed_samples(_model, key: str, n: int, seed: int, method: str, steps: int |
     start = time.perf_counter()
     out = _model.sample(n, seed=seed, method=method, steps=steps)
     return out, time.perf_counter() - start
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def race(_model, key: str, dataset: str, n: int, seed: int, ddim_steps: int) -> dict:
+    """DDPM (all T steps) against DDIM (`ddim_steps`) from the same seed: for each, "samples", "seconds" and, for
+    the digits, the classifier's mean "confidence"."""
+    out = {}
+    for name, method, steps in (("DDPM", "ddpm", _model.config.timesteps), ("DDIM", "ddim", ddim_steps)):
+        samples, seconds = timed_samples(_model, key, n, seed, method, steps)
+        out[name] = {"samples": samples, "seconds": seconds, "steps": steps}
+        if dataset == "digits":
+            clf = digit_judge()[0]
+            flat = np.clip(samples, 0, 1).reshape(len(samples), -1)
+            out[name]["confidence"] = float(clf.predict_proba(flat).max(axis=1).mean())
+    return out
 
 
 def view_box(shift: np.ndarray, scale: np.ndarray) -> tuple[float, float, float, float]:
@@ -212,6 +239,20 @@ def class_agreement(images: np.ndarray, label: int) -> float:
     """Share of images the benchmark's classifier reads as `label`."""
     clf = digit_judge()[0]
     return float(np.mean(clf.predict(np.clip(images, 0, 1).reshape(len(images), -1)) == label))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def conditional_digits(_model, key: str, digit: int, guidance: float, seed: int,
+                       strengths: tuple[float, ...] = (0.0, 1.0, 3.0, 6.0)) -> dict:
+    """Eight DDIM chains (50 steps) drawing `digit` with guidance w: their trajectory ("traj") and the share read
+    as that digit ("agreement"); and the same seed at each of `strengths`: ("samples", "agreement") pairs."""
+    steps = min(50, _model.config.timesteps)
+    traj = trajectory(_model, key, 8, seed, "ddim", steps, digit, guidance)
+    by_strength = []
+    for g in strengths:
+        s = trajectory(_model, key, 8, seed, "ddim", steps, digit, g)["sample"]
+        by_strength.append((g, s, class_agreement(s, digit)))
+    return {"traj": traj, "agreement": class_agreement(traj["sample"], digit), "strengths": by_strength}
 
 
 # ==== pictures: data in, picture out =============================================================================

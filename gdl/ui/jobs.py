@@ -7,7 +7,8 @@ a cancel flag and a time budget.
 - `fit_model` trains in a child process at a lower CPU priority (nice 10), not in the server's own threads:
   a training thread would hold the server's interpreter lock for much of its time and slow every page of
   every session (measured: with two trainings running, 30 sessions' page loads went from about 1-2 s to 7-10 s),
-  while a low-priority process only uses what the pages leave. GDL_TRAIN_IN_PROCESS=0 trains in the job's
+  while a low-priority process only uses what the pages leave (the child is gdl.ui.trainchild, started with
+  subprocess: see there why not multiprocessing's spawn). GDL_TRAIN_IN_PROCESS=0 trains in the job's
   thread instead (the in-process tests use it to inject faults into the model).
 """
 from __future__ import annotations
@@ -151,44 +152,26 @@ def _fit_here(spec: TrainSpec, callback, cancel):
     return model.to("cpu")
 
 
-def _child(spec: TrainSpec, conn) -> None:
-    """The child process: lower its priority, train, send progress as it goes and the model at the end."""
-    try:
-        os.nice(10)
-    except OSError:
-        pass
-    from gdl.device import share_cpu
-
-    share_cpu()
-    stop = [False]
-
-    def cancel() -> bool:
-        while conn.poll():
-            stop[0] = stop[0] or conn.recv() == "cancel"
-        return stop[0]
-
-    try:
-        model = _fit_here(spec, lambda p: conn.send(("progress", p)), cancel)
-        # plain pickle bytes: a Pipe would share the tensors' memory with the parent, which dies with this child
-        conn.send(("done", pickle.dumps(model)))
-    except Exception as err:  # noqa: BLE001  (reported to the page by the parent)
-        conn.send(("error", f"{type(err).__name__}: {err}"))
-    finally:
-        conn.close()
-
-
 def fit_model(spec: TrainSpec, job: Job):
     """Train a fresh model as `spec` says, reporting to `job` (progress, cancel, abandonment); return it on the
     CPU. Runs in a child process at low priority (see the module's docstring)."""
     if not _in_process():
         return _fit_here(spec, job.on_progress, job.cancel)
-    import multiprocessing
+    import subprocess
+    import sys
+    from multiprocessing import Pipe
+    from pathlib import Path
 
-    ctx = multiprocessing.get_context("spawn")  # a clean interpreter: never fork a server full of threads
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_child, args=(spec, child), name=f"gdl-train-{spec.family}", daemon=True)
-    proc.start()
+    parent, child = Pipe()  # a socket pair; the child gets its end as an inherited descriptor
+    root = str(Path(__file__).resolve().parents[2])  # the directory that holds the gdl package
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    proc = subprocess.Popen([sys.executable, "-m", "gdl.ui.trainchild", str(child.fileno())],
+                            pass_fds=(child.fileno(),), env=env, stdin=subprocess.DEVNULL)
     child.close()
+    _CHILDREN.add(proc)
+    # plain data (a TrainSpec would make the child import this module, and streamlit with it)
+    parent.send({"family": spec.family, "X": spec.X, "overrides": spec.overrides, "y": spec.y,
+                 "seconds": min(spec.seconds, MAX_SECONDS), "device": spec.device, "seed": spec.seed})
     told = False
     try:
         while True:
@@ -203,12 +186,23 @@ def fit_model(spec: TrainSpec, job: Job):
                     return pickle.loads(payload)  # our own child's model: trusted
                 else:
                     raise RuntimeError(payload)
-            elif not proc.is_alive():
-                raise RuntimeError(f"the training process stopped unexpectedly (exit code {proc.exitcode})")
+            elif proc.poll() is not None:
+                raise RuntimeError(f"the training process stopped unexpectedly (exit code {proc.returncode})")
     except EOFError:
         raise RuntimeError("the training process stopped unexpectedly") from None
     finally:
-        parent.close()
-        proc.join(timeout=10)
-        if proc.is_alive():
+        parent.close()  # a child still training sees its pipe closed and stops
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        _CHILDREN.discard(proc)
+
+
+_CHILDREN: set = set()  # the training processes running now (their pids are in `training_pids`)
+
+
+def training_pids() -> list[int]:
+    """The process ids of the trainings running now on this server."""
+    return [p.pid for p in list(_CHILDREN)]

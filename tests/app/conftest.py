@@ -10,25 +10,26 @@ def script(name: str) -> str:
 
 
 def settled(at, seconds: float = 180):
-    """Run the page again once the Compare page's first-time background work (gdl.ui.compare) is done, as its
-    polling fragment does in a browser; returns the AppTest."""
+    """Once first-time background work (gdl.ui.background) is done, run the page again if it showed a panel still
+    pending (⏳), as the page's polling fragment does in a browser; returns the AppTest."""
     import time
 
-    from gdl.ui import compare
+    from gdl.ui import background
 
     deadline = time.time() + seconds
-    while compare.busy() and time.time() < deadline:
+    while background.busy() and time.time() < deadline:
         time.sleep(0.3)
-    return at.run()
+    pending = any("fills in here by itself" in info.value for info in at.info)  # the notes of gdl.ui.background
+    return at.run() if pending else at
 
 
 def open_page(name: str, timeout: float = 300, **state):
     """Run the page `name` (e.g. "pages/world_map.py") once in AppTest, with session-state values set first;
-    the Compare page is run again once its background work is done. Returns the AppTest."""
+    the page is run again once its first-time background work is done. Returns the AppTest."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(script(name), default_timeout=timeout)
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
-    return settled(at) if name == "pages/compare.py" else at  # its slow panels fill in from a background worker
+    return settled(at)  # slow panels (Compare, Diffusion) fill in from a background worker

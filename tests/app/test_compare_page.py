@@ -28,7 +28,7 @@ def test_retrain_trains_in_the_background_and_the_page_then_shows_the_new_model(
     deadline = time.time() + 90
     while time.time() < deadline:
         time.sleep(2)
-        settled(at)
+        settled(at.run())
         table = at.dataframe[0].value if at.dataframe else None
         if table is not None and "source" in table.columns and "trained here" in set(table["source"]):
             break

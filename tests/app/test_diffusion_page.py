@@ -4,7 +4,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import script
+from tests.app.conftest import script, settled
 
 torch.set_num_threads(1)  # AppTest runs the page in this process; one thread is faster on a shared machine
 PAGE = script("pages/diffusion.py")
@@ -15,7 +15,7 @@ def _open(**state) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=600)
     for key, value in {**SMALL, **state}.items():
         at.session_state[key] = value
-    at.run()
+    at = settled(at.run())  # the slower panels fill in from a background worker
     assert not at.exception, at.exception
     return at
 

@@ -47,6 +47,14 @@ def test_diffusion_page_renders_and_steps_fast(server, app_page, output_dir):
     assert error_texts(app_page) == []
     app_page.wait_for_selector("img[alt='x_t map']")
     assert _counter(app_page).startswith("step 0 of ")
+    # The panels computed in the background (the samplers' race, the digits, the scores) fill in by themselves.
+    app_page.wait_for_selector("text=Read as a 7", timeout=600_000)
+    app_page.wait_for_selector("text=Samples on land", timeout=600_000)
+    app_page.wait_for_selector("img[alt='DDIM samples']", timeout=600_000)
+    wait_for_app(app_page, timeout_ms=600_000)
+    print(f"every panel filled in after {time.perf_counter() - start:.1f} s")
+    assert app_page.get_by_text("fills in here by itself").count() == 0
+    assert error_texts(app_page) == []
     screenshot_full(app_page, output_dir / "diffusion.png")
 
     # Charts off screen are drawn lazily: bring the player into view first, as a user would.

@@ -44,8 +44,6 @@ def test_a_failure_in_the_child_becomes_an_error_with_its_reason():
 
 
 def test_the_child_runs_below_the_servers_priority():
-    import multiprocessing
-
     job, result = FakeJob(), {}
     worker = threading.Thread(target=lambda: result.setdefault("model", jobs.fit_model(
         jobs.TrainSpec("flow", X, seconds=120, device="cpu"), job)))
@@ -54,11 +52,29 @@ def test_the_child_runs_below_the_servers_priority():
         deadline = time.time() + 30
         while not job.progress and time.time() < deadline:  # the child is training once progress arrives
             time.sleep(0.2)
-        children = [c for c in multiprocessing.active_children() if c.name.startswith("gdl-train-")]
+        children = jobs.training_pids()
         assert children, "no training process"
-        stat = open(f"/proc/{children[0].pid}/stat").read().rsplit(")", 1)[1].split()
+        stat = open(f"/proc/{children[0]}/stat").read().rsplit(")", 1)[1].split()
         assert int(stat[16]) == os.nice(0) + 10  # field 19 of /proc/PID/stat: its nice value
     finally:
         job.cancel.set()
         worker.join(timeout=60)
     assert result["model"].history_.status == "cancelled"
+
+
+def test_the_child_never_runs_the_servers_main_script(tmp_path, monkeypatch):
+    """In a Streamlit server sys.modules["__main__"] is whichever page a session is running. multiprocessing's
+    spawn re-ran that page in the child before training (the Compare page: every family's measurements, at full
+    priority); the child must start clean."""
+    import sys
+    import types
+
+    marker = tmp_path / "page-ran"
+    page = tmp_path / "page.py"
+    page.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    model = jobs.fit_model(jobs.TrainSpec("flow", X, seconds=1, device="cpu", seed=0), FakeJob())
+    assert model.history_.steps > 0
+    assert not marker.exists()

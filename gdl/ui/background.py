@@ -1,0 +1,157 @@
+"""First-time panel work in the background, so that a page renders at once and its slow panels fill in.
+
+The first visit after a server starts computes what every later visit shares: a family's samples and
+measurements on the Compare page, the diffusion samplers' race and scores on the Diffusion page. Rather than
+hold every student's page until that is done, a slow panel asks for its result here:
+
+    result = background.in_background(key, fn, *args, lane="diffusion")
+    if result is None:
+        st.info(background.PENDING)        # computed once for everyone; it fills in by itself
+    ...
+    background.fill_in_when_done()         # at the end of the page: a fragment that polls every second and
+                                           # reruns the page when this session's pending panels are ready
+
+`fn(*args)` runs once per key, server-wide, in its lane's worker thread (one thread per lane, at nice 10 so the
+pages students wait for come first; torch work runs outside the interpreter lock). Results go through the
+functions' own caches (st.cache_data), so the page's next run finds them there. Under AppTest there is no server
+runtime and the work simply runs inline.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+
+import streamlit as st
+
+PENDING = ("⏳ Computing this once for everyone: the first visit since the server started does it, and it fills in "
+           "here by itself.")
+_WAITING = "gdl_background_waiting"  # session state: page -> keys this session's page is waiting for
+MAX_FUTURES = 256  # finished futures kept per lane (their results live in the functions' caches)
+
+
+@st.cache_resource(show_spinner=False)
+def _lanes() -> dict:
+    """Server-wide: lane name -> {"queue": work for its one worker thread, "futures": key -> Future}, one lock."""
+    return {"lanes": {}, "lock": threading.Lock()}
+
+
+def _worker(work: queue.SimpleQueue) -> None:
+    """A lane's worker: nice 10 (only this thread: Linux schedules threads one by one), then one job at a time.
+    It is a daemon thread, so a server that is stopped does not wait for its queue."""
+    import os
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
+    while True:
+        future, fn, args = work.get()
+        if not future.set_running_or_notify_cancel():
+            continue
+        try:
+            future.set_result(fn(*args))
+        except BaseException as err:  # noqa: BLE001  (handed to the panel that asked for it)
+            future.set_exception(err)
+
+
+def _lane(name: str) -> dict:
+    state = _lanes()
+    lane = state["lanes"].get(name)
+    if lane is None:
+        lane = state["lanes"][name] = {"queue": queue.SimpleQueue(), "futures": {}}
+        threading.Thread(target=_worker, args=(lane["queue"],), name=f"gdl-{name}", daemon=True).start()
+    return lane
+
+
+def _page() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return getattr(ctx, "page_script_hash", "") if ctx is not None else ""
+
+
+def _waiting() -> set:
+    """The (lane, key) pairs this session's current page is waiting for."""
+    return st.session_state.setdefault(_WAITING, {}).setdefault(_page(), set())
+
+
+def in_background(key: tuple, fn, *args, lane: str = "panels", wait: float = 0.0, prefetch: bool = False):
+    """fn(*args), computed once per key in `lane`'s worker thread. Returns its result, or None while it is still
+    being computed after waiting up to `wait` seconds (a quick answer to a changed control shows at once; slow
+    first-time work does not hold the page). A failure is raised here, in the panel that asked, and forgotten,
+    so that a later visit tries again. With `prefetch`, the page does not wait for it to fill in and a failure
+    gives None (the caller has another way to show the panel meanwhile)."""
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return fn(*args)
+    state = _lanes()
+    with state["lock"]:
+        one = _lane(lane)
+        futures = one["futures"]
+        future: Future | None = futures.get(key)
+        if future is None:
+            future = futures[key] = Future()
+            one["queue"].put((future, fn, args))
+            finished = [k for k, f in futures.items() if f.done()]
+            for old in finished[:max(0, len(futures) - MAX_FUTURES)]:  # keep the table small
+                del futures[old]
+    if not future.done() and wait > 0:
+        try:
+            future.exception(timeout=wait)
+        except TimeoutError:
+            pass
+    if not future.done():
+        if not prefetch:
+            _waiting().add((lane, key))
+        return None
+    if future.exception() is not None:
+        with state["lock"]:
+            futures.pop(key, None)
+        if prefetch:  # nobody is looking at it: the caller's own way of showing the panel goes on
+            return None
+    return future.result()
+
+
+def ready(key: tuple, lane: str = "panels"):
+    """The result for `key` if `lane` has already computed it without error, else None (never starts work)."""
+    state = _lanes()
+    with state["lock"]:
+        future = state["lanes"].get(lane, {}).get("futures", {}).get(key)
+    if future is None or not future.done() or future.exception() is not None:
+        return None
+    return future.result()
+
+
+def _running(lane: str, key: tuple) -> bool:
+    state = _lanes()
+    with state["lock"]:
+        future = state["lanes"].get(lane, {}).get("futures", {}).get(key)
+    return future is not None and not future.done()
+
+
+def busy(lane: str | None = None) -> bool:
+    """Whether first-time work is still running in `lane` (any lane when None) anywhere on this server."""
+    state = _lanes()
+    with state["lock"]:
+        lanes = [state["lanes"][lane]] if lane in state["lanes"] else [] if lane else list(state["lanes"].values())
+        return any(not f.done() for one in lanes for f in one["futures"].values())
+
+
+def fill_in_when_done(every: float = 1.0) -> None:
+    """Call at the end of a page: when any of its panels showed PENDING in this run, a fragment looks again every
+    `every` seconds and reruns the page once they are all ready."""
+    from streamlit import runtime
+
+    waiting = _waiting()
+    keys = set(waiting)
+    waiting.clear()  # the page's next run asks again for whatever is still pending
+    if not keys or not runtime.exists():
+        return
+
+    def _poll() -> None:
+        if not any(_running(lane, key) for lane, key in keys):
+            st.rerun()
+
+    st.fragment(_poll, run_every=every)()
