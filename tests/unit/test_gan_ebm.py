@@ -102,6 +102,22 @@ def test_ebm_energy_is_lower_on_data_than_far_away_after_short_training():
     assert on_data.mean() < m.energy(far).min()
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_ebm_training_does_not_collapse_into_negatives_stuck_on_the_box_edges(seed):
+    # The collapse this guards against (see gdl/models/ebm.py): without spectral normalisation this small EBM, like
+    # the full one on `world` after ~3,000 steps, ends with data and negatives fully separated (energy gap near
+    # the regulariser's ceiling 1 / alpha = 10; here 8 after 600 steps) and half its chains pinned on the box's
+    # edges. With it the gap stays near 1 and almost no chain sits on an edge.
+    m = gdl.models.create("ebm", **SMALL_EBM).fit(blob(), steps=600, seed=seed)
+    assert m.history_.ok
+    last = [r for r in m.history_.history if r["step"] > 500]
+    gap = np.mean([r["e_neg"] - r["e_data"] for r in last])
+    assert gap < 3.0, f"energy gap {gap:.1f}: negatives no longer reach the data"
+    chains = m.replay_  # (buffer_size, 2) the persistent training chains, in model space
+    on_edge = ((chains <= m.low + 1e-4) | (chains >= m.high - 1e-4)).any(dim=1).float().mean().item()
+    assert on_edge < 0.2, f"{on_edge:.0%} of the training chains are stuck on the box's edges"
+
+
 def test_langevin_on_a_quadratic_energy_moves_points_toward_its_minimum():
     centre = torch.tensor([1.0, -2.0])
     quadratic = lambda x: 0.5 * ((x - centre) ** 2).sum(dim=1)  # noqa: E731  minimum at `centre`
