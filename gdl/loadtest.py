@@ -38,6 +38,7 @@ class Report:
     filled: dict[str, list[float]] = field(default_factory=dict)  # page -> seconds until no panel was pending (ws)
     update: list[float] = field(default_factory=list)  # control-to-update seconds: the θ3 slider
     step: list[float] = field(default_factory=list)  # the Diffusion player's "step forward" (ws)
+    player: list[float] = field(default_factory=list)  # seconds from opening /diffusion to its player on screen (ws)
     client: str = "browser"
     errors: list[str] = field(default_factory=list)
     outside: set[str] = field(default_factory=set)  # hosts other than the app's own
@@ -165,6 +166,11 @@ async def _ws_session(url: str, index: int, report: Report, pages: list[str], tr
                     report.update.append(moved.finished_s)
                     report.errors += [f"session {index} θ3 slider: {e}" for e in moved.errors]
                 if name == "diffusion":
+                    waited = time.perf_counter()  # on a cold server the player fills in once its path is computed
+                    while not any(w.label == "▶|" for w in session.widgets) and time.perf_counter() - waited < 300:
+                        await asyncio.sleep(1.0)
+                        await session.reload()
+                    report.player.append(time.perf_counter() - waited + run.finished_s)
                     stepped = await session.click(session.widget("button", "▶|"))
                     report.step.append(stepped.finished_s)
                     report.errors += [f"session {index} diffusion step: {e}" for e in stepped.errors]
@@ -242,6 +248,8 @@ def format_report(report: Report, sessions: int) -> str:
         lines.append("every first-time panel filled in, seen by one more client per page from the start (s):")
         lines += [f"  {path:<12} {values[0]:6.2f}" for path, values in report.filled.items()]
     lines.append(f"control-to-update (s), θ slider on /world_map: {_stats(report.update)}")
+    if report.player:
+        lines.append(f"/diffusion's player on screen, from the request (s): {_stats(report.player)}")
     if report.step:
         lines.append(f"control-to-update (s), step forward on /diffusion: {_stats(report.step)}")
     lines.append(f"errors: {len(report.errors)}")

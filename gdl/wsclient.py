@@ -85,9 +85,13 @@ class Session:
         start = time.perf_counter()
         while any(PENDING_MARK in text for text in run.texts) and time.perf_counter() - start < timeout:
             await asyncio.sleep(poll)
-            self.widgets = []
-            run = await self._rerun()
+            run = await self.reload()
         return run, time.perf_counter() - start
+
+    async def reload(self) -> Run:
+        """Run the page again from the top with its defaults (what a panel's fill-in does)."""
+        self.widgets = []
+        return await self._rerun()
 
     def widget(self, kind: str, label_start: str) -> Widget:
         """The last-drawn widget of this kind whose label starts with `label_start`."""

@@ -184,118 +184,122 @@ else:
                                          disabled=label is None,
                                          help="Classifier-free guidance: 0 = plain p(x | y); larger = more typical."))
     with panel_guard("The reverse process"):
-        with st.spinner("Running the sampler once, recording every step…"):
-            traj = dui.trajectory(model, key, n_chains, seed, method, steps, label, guidance)
+        traj = background.in_background(("trajectory", key, n_chains, seed, method, steps, label, guidance),
+                                        dui.trajectory, model, key, n_chains, seed, method, steps, label, guidance,
+                                        lane="player", wait=3.0)
+        if traj is None:  # a server that just started: the first path is computed once for everyone
+            st.info(background.PENDING)
+        else:
             S = len(traj["timesteps"]) - 1
             view = dui.model_view_box(model) if is_world else None
-        if is_world:  # the player's arrows for every step of this path, asked for at the end of the page
-            path_ts = tuple(int(s) for s in traj["timesteps"][:-1])
-            field_key = ("field", key, path_ts, view)
-        traj_id = (key, n_chains, seed, method, steps, label, guidance)
-        if st.session_state.get(P + "traj_for") != traj_id:  # a new path: start again from pure noise
-            st.session_state[P + "traj_for"] = traj_id
-            st.session_state[STEP] = 0
-            st.session_state[PLAYING] = False
-        st.session_state[STEP] = min(int(st.session_state.get(STEP, 0)), S)
-        st.caption(f"{S} steps for {n_chains} chains took {traj['seconds']:.2f} s of sampling (once; now cached).")
+            if is_world:  # the player's arrows for every step of this path, asked for at the end of the page
+                path_ts = tuple(int(s) for s in traj["timesteps"][:-1])
+                field_key = ("field", key, path_ts, view)
+            traj_id = (key, n_chains, seed, method, steps, label, guidance)
+            if st.session_state.get(P + "traj_for") != traj_id:  # a new path: start again from pure noise
+                st.session_state[P + "traj_for"] = traj_id
+                st.session_state[STEP] = 0
+                st.session_state[PLAYING] = False
+            st.session_state[STEP] = min(int(st.session_state.get(STEP, 0)), S)
+            st.caption(f"{S} steps for {n_chains} chains took {traj['seconds']:.2f} s of sampling (once; now cached).")
 
-        def _move(delta: int) -> None:
-            st.session_state[STEP] = int(np.clip(st.session_state[STEP] + delta, 0, S))
+            def _move(delta: int) -> None:
+                st.session_state[STEP] = int(np.clip(st.session_state[STEP] + delta, 0, S))
 
-        def _jump(to: int) -> None:
-            st.session_state[STEP] = to
-            st.session_state[PLAYING] = False
+            def _jump(to: int) -> None:
+                st.session_state[STEP] = to
+                st.session_state[PLAYING] = False
 
-        def _toggle_play() -> None:
-            if not st.session_state[PLAYING] and st.session_state[STEP] >= S:
-                st.session_state[STEP] = 0  # play again from the start
-            st.session_state[PLAYING] = not st.session_state[PLAYING]
+            def _toggle_play() -> None:
+                if not st.session_state[PLAYING] and st.session_state[STEP] >= S:
+                    st.session_state[STEP] = 0  # play again from the start
+                st.session_state[PLAYING] = not st.session_state[PLAYING]
 
-        play_config = (st.session_state[PLAYING], st.session_state.get(P + "speed", 4))
+            play_config = (st.session_state[PLAYING], st.session_state.get(P + "speed", 4))
 
-        def _player() -> None:
-            if (st.session_state[PLAYING], st.session_state.get(P + "speed", 4)) != play_config:
-                st.rerun()  # play, pause or a new speed: restart this view with the matching timer
-            size = int(st.session_state.get(P + "stride", 1))
-            if st.session_state[PLAYING]:
-                _move(size)
-                if st.session_state[STEP] >= S:
-                    st.session_state[PLAYING] = False
-            b = st.columns([1, 1, 1.2, 1, 1, 2, 2])
-            b[0].button("⏮", on_click=_jump, args=(0,), key=P + "first", help="Back to pure noise",
-                        width="stretch")
-            b[1].button("◀", on_click=_move, args=(-size,), key=P + "back", help="Step back",
-                        width="stretch")
-            b[2].button("⏸ Pause" if st.session_state[PLAYING] else "▶ Play", on_click=_toggle_play,
-                        key=P + "play", width="stretch", type="primary")
-            b[3].button("▶|", on_click=_move, args=(size,), key=P + "next", help="Step forward",
-                        width="stretch")
-            b[4].button("⏭", on_click=_jump, args=(S,), key=P + "last", help="Jump to the samples",
-                        width="stretch")
-            b[5].select_slider("Step size", [1, 2, 5, 10, 20, 50], value=1 if S <= 60 else 5, key=P + "stride",
-                               help="Sampler steps per click or per frame of play.")
-            b[6].select_slider("Speed (frames/s)", [1, 2, 4, 8], value=4, key=P + "speed")
-            i = int(st.session_state[STEP])
-            t = int(traj["timesteps"][i])
-            st.slider("Step", 0, S, key=STEP, label_visibility="collapsed")
-            st.markdown(f"**step {i} of {S}** · t = {t} · √ᾱ_t = {np.sqrt(traj['alpha_bar'][i]):.3f}"
-                        + (" · pure noise" if i == 0 else " · the samples" if i == S else ""))
-            x_now = traj["x"][i]
-            x0 = traj["x0_pred"][i] if i < S else x_now
-            left, right = st.columns(2)
+            def _player() -> None:
+                if (st.session_state[PLAYING], st.session_state.get(P + "speed", 4)) != play_config:
+                    st.rerun()  # play, pause or a new speed: restart this view with the matching timer
+                size = int(st.session_state.get(P + "stride", 1))
+                if st.session_state[PLAYING]:
+                    _move(size)
+                    if st.session_state[STEP] >= S:
+                        st.session_state[PLAYING] = False
+                b = st.columns([1, 1, 1.2, 1, 1, 2, 2])
+                b[0].button("⏮", on_click=_jump, args=(0,), key=P + "first", help="Back to pure noise",
+                            width="stretch")
+                b[1].button("◀", on_click=_move, args=(-size,), key=P + "back", help="Step back",
+                            width="stretch")
+                b[2].button("⏸ Pause" if st.session_state[PLAYING] else "▶ Play", on_click=_toggle_play,
+                            key=P + "play", width="stretch", type="primary")
+                b[3].button("▶|", on_click=_move, args=(size,), key=P + "next", help="Step forward",
+                            width="stretch")
+                b[4].button("⏭", on_click=_jump, args=(S,), key=P + "last", help="Jump to the samples",
+                            width="stretch")
+                b[5].select_slider("Step size", [1, 2, 5, 10, 20, 50], value=1 if S <= 60 else 5, key=P + "stride",
+                                   help="Sampler steps per click or per frame of play.")
+                b[6].select_slider("Speed (frames/s)", [1, 2, 4, 8], value=4, key=P + "speed")
+                i = int(st.session_state[STEP])
+                t = int(traj["timesteps"][i])
+                st.slider("Step", 0, S, key=STEP, label_visibility="collapsed")
+                st.markdown(f"**step {i} of {S}** · t = {t} · √ᾱ_t = {np.sqrt(traj['alpha_bar'][i]):.3f}"
+                            + (" · pure noise" if i == 0 else " · the samples" if i == S else ""))
+                x_now = traj["x"][i]
+                x0 = traj["x0_pred"][i] if i < S else x_now
+                left, right = st.columns(2)
+                if is_world:
+                    k = len(dui.PATH_COLORS)
+                    trail = i if st.session_state.get(P + "whole_paths") else min(i, max(8, S // 10))
+                    paths = traj["x"][i - trail: i + 1, :k].transpose(1, 0, 2)  # (k, trail+1, 2)
+                    field = None
+                    if i < S:  # the arrows: from the whole path's field once the background has it, else this step's
+                        whole = background.ready(field_key, lane=LANE)
+                        field = (whole[0], whole[1][i]) if whole is not None else dui.noise_arrows(model, key, t, view)
+                    on_land, x0_land = float(np.mean(world.is_land(x_now))), float(np.mean(world.is_land(x0)))
+                    left.image(png_uri(dui.map_picture(view, x_now, arrows=field, paths=paths,
+                                                             caption=f"x_t at t = {t}")),
+                               alt="x_t map", width="stretch",
+                               caption=f"Blue: all {n_chains:,} chains at step {i} ({on_land:.0%} on land). Coloured: "
+                                       f"{k} highlighted chains and their " + ("paths so far." if trail == i else
+                                                                               f"last {trail} steps.")
+                                       + (" Grey arrows: −ε̂, the way the next step pushes a point there." if i < S
+                                          else ""))
+                    right.image(png_uri(dui.map_picture(view, x0, color=plots.MODEL_COLOR, highlight=x0[:k],
+                                                              caption="predicted x_0 at this step")),
+                                alt="x0 map", width="stretch",
+                                caption=f"Orange: x̂_0, the model's guess of the clean point behind each chain if all "
+                                        f"the predicted noise were removed in one jump ({x0_land:.0%} on land). The big "
+                                        "dots are the highlighted chains' guesses.")
+                else:
+                    scale = 6 if dataset == "digits" else 2
+                    left.image(plots.image_grid(x_now, columns=8, scale=scale), caption=f"x_t at t = {t}",
+                               alt="x_t images", width="stretch")
+                    right.image(plots.image_grid(x0, columns=8, scale=scale), alt="x0 images", width="stretch",
+                                caption="x̂_0: the clean images the model predicts from this step")
+
+            st.fragment(guarded("The reverse process")(_player),
+                        run_every=(1.0 / play_config[1]) if play_config[0] else None)()
             if is_world:
-                k = len(dui.PATH_COLORS)
-                trail = i if st.session_state.get(P + "whole_paths") else min(i, max(8, S // 10))
-                paths = traj["x"][i - trail: i + 1, :k].transpose(1, 0, 2)  # (k, trail+1, 2)
-                field = None
-                if i < S:  # the arrows: from the whole path's field once the background has it, else this step's
-                    whole = background.ready(field_key, lane=LANE)
-                    field = (whole[0], whole[1][i]) if whole is not None else dui.noise_arrows(model, key, t, view)
-                on_land, x0_land = float(np.mean(world.is_land(x_now))), float(np.mean(world.is_land(x0)))
-                left.image(png_uri(dui.map_picture(view, x_now, arrows=field, paths=paths,
-                                                         caption=f"x_t at t = {t}")),
-                           alt="x_t map", width="stretch",
-                           caption=f"Blue: all {n_chains:,} chains at step {i} ({on_land:.0%} on land). Coloured: "
-                                   f"{k} highlighted chains and their " + ("paths so far." if trail == i else
-                                                                           f"last {trail} steps.")
-                                   + (" Grey arrows: −ε̂, the way the next step pushes a point there." if i < S
-                                      else ""))
-                right.image(png_uri(dui.map_picture(view, x0, color=plots.MODEL_COLOR, highlight=x0[:k],
-                                                          caption="predicted x_0 at this step")),
-                            alt="x0 map", width="stretch",
-                            caption=f"Orange: x̂_0, the model's guess of the clean point behind each chain if all "
-                                    f"the predicted noise were removed in one jump ({x0_land:.0%} on land). The big "
-                                    "dots are the highlighted chains' guesses.")
+                note("In the first few steps √ᾱ_t is almost 0, so x̂_0 divides by almost nothing and the guesses fly "
+                     "to the edges of the allowed box (the sampler clips x̂_0 to the data's range). Within about ten "
+                     "steps they collapse into one blob in the middle of the world: from so much noise the best guess "
+                     "is an average over all the land. As t falls the blob spreads and splits into continents, and "
+                     "x_t follows behind, reaching the land only in the last few dozen steps. The arrows first pull "
+                     "everything inwards, then point to the nearest coast. Follow a coloured chain: DDPM's path "
+                     "jitters because each step adds fresh noise; DDIM's glides.")
             else:
-                scale = 6 if dataset == "digits" else 2
-                left.image(plots.image_grid(x_now, columns=8, scale=scale), caption=f"x_t at t = {t}",
-                           alt="x_t images", width="stretch")
-                right.image(plots.image_grid(x0, columns=8, scale=scale), alt="x0 images", width="stretch",
-                            caption="x̂_0: the clean images the model predicts from this step")
-
-        st.fragment(guarded("The reverse process")(_player),
-                    run_every=(1.0 / play_config[1]) if play_config[0] else None)()
-        if is_world:
-            note("In the first few steps √ᾱ_t is almost 0, so x̂_0 divides by almost nothing and the guesses fly "
-                 "to the edges of the allowed box (the sampler clips x̂_0 to the data's range). Within about ten "
-                 "steps they collapse into one blob in the middle of the world: from so much noise the best guess "
-                 "is an average over all the land. As t falls the blob spreads and splits into continents, and "
-                 "x_t follows behind, reaching the land only in the last few dozen steps. The arrows first pull "
-                 "everything inwards, then point to the nearest coast. Follow a coloured chain: DDPM's path "
-                 "jitters because each step adds fresh noise; DDIM's glides.")
-        else:
-            note("At first x̂_0 is one grey average of all the images; within a few steps it commits to a shape, "
-                 "and the late steps only sharpen strokes. x_t lags behind x̂_0: it is x̂_0 plus the noise that "
-                 "is still left." + (" With a class chosen, guidance pushes every chain towards that digit."
-                                     if label is not None else ""))
-        frames_for = dict(traj=traj, view=view)
-        d = st.columns(2)
-        d[0].download_button("⬇️ The denoising as an animated GIF", lambda: dui.gif_bytes(
-            dui.denoising_frames(**frames_for)), file_name=f"diffusion-{dataset}-{method}-{steps}.gif",
-            mime="image/gif", key=P + "gif", on_click="ignore", width="stretch")
-        d[1].download_button("⬇️ The denoising as a PNG strip", lambda: dui.strip_bytes(
-            dui.denoising_frames(**frames_for)), file_name=f"diffusion-{dataset}-{method}-{steps}.png",
-            mime="image/png", key=P + "strip", on_click="ignore", width="stretch")
+                note("At first x̂_0 is one grey average of all the images; within a few steps it commits to a shape, "
+                     "and the late steps only sharpen strokes. x_t lags behind x̂_0: it is x̂_0 plus the noise that "
+                     "is still left." + (" With a class chosen, guidance pushes every chain towards that digit."
+                                         if label is not None else ""))
+            frames_for = dict(traj=traj, view=view)
+            d = st.columns(2)
+            d[0].download_button("⬇️ The denoising as an animated GIF", lambda: dui.gif_bytes(
+                dui.denoising_frames(**frames_for)), file_name=f"diffusion-{dataset}-{method}-{steps}.gif",
+                mime="image/gif", key=P + "gif", on_click="ignore", width="stretch")
+            d[1].download_button("⬇️ The denoising as a PNG strip", lambda: dui.strip_bytes(
+                dui.denoising_frames(**frames_for)), file_name=f"diffusion-{dataset}-{method}-{steps}.png",
+                mime="image/png", key=P + "strip", on_click="ignore", width="stretch")
 
 # ---- 4. DDPM against DDIM -----------------------------------------------------------------------------------
 st.header("4 · DDPM against DDIM")

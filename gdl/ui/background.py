@@ -11,10 +11,10 @@ hold every student's page until that is done, a slow panel asks for its result h
     background.fill_in_when_done()         # at the end of the page: a fragment that polls every second and
                                            # reruns the page when this session's pending panels are ready
 
-`fn(*args)` runs once per key, server-wide, in its lane's worker thread (one thread per lane, at nice 10 so the
-pages students wait for come first; torch work runs outside the interpreter lock). Results go through the
-functions' own caches (st.cache_data), so the page's next run finds them there. Under AppTest there is no server
-runtime and the work simply runs inline.
+`fn(*args)` runs once per key, server-wide, in its lane's worker thread: one thread per lane, at nice 10 so that
+the pages students wait for come first (unless NICE says otherwise); torch work runs outside the interpreter lock.
+The functions keep their own caches (st.cache_data) as well. Under AppTest the lanes work the same way;
+tests/app/conftest.py waits for them as a browser's polling would.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ import streamlit as st
 PENDING = ("⏳ Computing this once for everyone: the first visit since the server started does it, and it fills in "
            "here by itself.")
 _WAITING = "gdl_background_waiting"  # session state: page -> keys this session's page is waiting for
+NICE = {"player": 0}  # lanes whose work a page is waiting for in the foreground; all others run at nice 10
 MAX_FUTURES = 256  # finished futures kept per lane (their results live in the functions' caches)
 
 
@@ -36,13 +37,14 @@ def _lanes() -> dict:
     return {"lanes": {}, "lock": threading.Lock()}
 
 
-def _worker(work: queue.SimpleQueue) -> None:
-    """A lane's worker: nice 10 (only this thread: Linux schedules threads one by one), then one job at a time.
-    It is a daemon thread, so a server that is stopped does not wait for its queue."""
+def _worker(work: queue.SimpleQueue, nice: int) -> None:
+    """A lane's worker: its nice value (only this thread: Linux schedules threads one by one), then one job at a
+    time. It is a daemon thread, so a server that is stopped does not wait for its queue."""
     import os
 
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        if nice:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     except (AttributeError, OSError):
         pass
     while True:
@@ -60,7 +62,8 @@ def _lane(name: str) -> dict:
     lane = state["lanes"].get(name)
     if lane is None:
         lane = state["lanes"][name] = {"queue": queue.SimpleQueue(), "futures": {}}
-        threading.Thread(target=_worker, args=(lane["queue"],), name=f"gdl-{name}", daemon=True).start()
+        threading.Thread(target=_worker, args=(lane["queue"], NICE.get(name, 10)), name=f"gdl-{name}",
+                         daemon=True).start()
     return lane
 
 
@@ -78,8 +81,8 @@ def _waiting() -> set:
 
 def in_background(key: tuple, fn, *args, lane: str = "panels", wait: float = 0.0, prefetch: bool = False):
     """fn(*args), computed once per key in `lane`'s worker thread. Returns its result, or None while it is still
-    being computed after waiting up to `wait` seconds (a quick answer to a changed control shows at once; slow
-    first-time work does not hold the page). A failure is raised here, in the panel that asked, and forgotten,
+    being computed after waiting up to `wait` seconds when the lane has nothing else to do (a quick answer to a
+    changed control shows at once; slow first-time work, or a queue, does not hold the page). A failure is raised here, in the panel that asked, and forgotten,
     so that a later visit tries again. With `prefetch`, the page does not wait for it to fill in and a failure
     gives None (the caller has another way to show the panel meanwhile)."""
     from streamlit import runtime
@@ -97,7 +100,7 @@ def in_background(key: tuple, fn, *args, lane: str = "panels", wait: float = 0.0
             finished = [k for k, f in futures.items() if f.done()]
             for old in finished[:max(0, len(futures) - MAX_FUTURES)]:  # keep the table small
                 del futures[old]
-    if not future.done() and wait > 0:
+    if not future.done() and wait > 0 and not _queued_before(one, future):
         try:
             future.exception(timeout=wait)
         except TimeoutError:
@@ -122,6 +125,11 @@ def ready(key: tuple, lane: str = "panels"):
     if future is None or not future.done() or future.exception() is not None:
         return None
     return future.result()
+
+
+def _queued_before(lane: dict, future: Future) -> bool:
+    """Whether other work in the lane is still unfinished besides `future` (then waiting would not pay off)."""
+    return any(f is not future and not f.done() for f in list(lane["futures"].values()))
 
 
 def _running(lane: str, key: tuple) -> bool:
