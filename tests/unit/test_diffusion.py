@@ -133,6 +133,35 @@ def test_ddim_step_with_the_true_noise_lands_on_the_forward_process():
     torch.testing.assert_close(s.predict_x0(xt, 80, eps), x0, atol=1e-4, rtol=1e-4)
 
 
+def test_posterior_variance_matches_its_closed_form_and_lies_below_beta():
+    s = NoiseSchedule("cosine", 200, dtype=torch.float64)
+    a = s.alpha_bars.numpy()
+    t = np.arange(2, 201)
+    expected = (1 - a[t - 1]) / (1 - a[t]) * s.betas.numpy()[t]  # β̃_t, DDPM eq. 7
+    x = torch.zeros(len(t), 1, dtype=torch.float64)
+    np.testing.assert_allclose(s.reverse_variance(torch.as_tensor(t), x, "posterior")[:, 0].numpy(), expected,
+                               rtol=1e-12)
+    assert np.all(expected < s.reverse_variance(torch.as_tensor(t), x, "beta")[:, 0].numpy())
+
+
+def test_langevin_step_with_the_exact_score_moves_a_gaussian_marginal_as_the_closed_form_says():
+    # Data x_0 ~ N(m, s²) makes p_t Gaussian, N(μ, v) with μ = sqrt(ᾱ) m and v = ᾱ s² + 1 - ᾱ, so the exact
+    # noise prediction is ε̂(x) = sqrt(1 - ᾱ) (x - μ) / v. One step x + δ ∇log p_t + sqrt(2δ) z with
+    # δ = size (1 - ᾱ) maps N(μ, v) to N(μ, (1 - δ/v)² v + 2δ): close to p_t, off only by O(δ²).
+    s = NoiseSchedule("cosine", 100, dtype=torch.float64)
+    g = torch.Generator().manual_seed(5)
+    m, sd, t, size = 1.5, 0.3, 20, 0.25
+    a = float(s.alpha_bars[t])
+    mu, v = np.sqrt(a) * m, a * sd**2 + 1 - a
+    x = mu + np.sqrt(v) * torch.randn(N, 1, generator=g, dtype=torch.float64)
+    eps_hat = np.sqrt(1 - a) * (x - mu) / v
+    z = torch.randn(N, 1, generator=g, dtype=torch.float64)
+    stepped = s.langevin_step(x, t, eps_hat, z, size)
+    delta = size * (1 - a)
+    torch.testing.assert_close(stepped, x - delta * (x - mu) / v + np.sqrt(2 * delta) * z)  # score = -(x - μ)/v
+    _close_in_distribution(stepped, torch.tensor([mu]), (1 - delta / v) ** 2 * v + 2 * delta)
+
+
 # ---- sampling ---------------------------------------------------------------------------------------------
 def test_ddim_is_deterministic_for_a_seed_and_seeds_differ(tiny):
     a = tiny.sample(50, seed=7, method="ddim", steps=20)
@@ -140,6 +169,60 @@ def test_ddim_is_deterministic_for_a_seed_and_seeds_differ(tiny):
     c = tiny.sample(50, seed=8, method="ddim", steps=20)
     assert a.shape == (50, 2) and np.array_equal(a, b) and not np.allclose(a, c)
     assert np.array_equal(tiny.sample(20, seed=1), tiny.sample(20, seed=1))  # DDPM is repeatable too
+
+
+def test_ddpm_sampling_is_the_reverse_steps_then_langevin_corrector_steps_at_the_last_noise_levels(tiny):
+    # The sampler written out with the schedule's steps, drawing from the same generator in the same order.
+    c, sch = tiny.config, tiny.schedule
+    assert c.corrector_levels >= 1 and c.corrector_steps >= 1 and c.corrector_size > 0  # the defaults use it
+    g = tiny.generator(11)
+    with torch.no_grad():
+        x = torch.randn(30, 2, generator=g)
+        for t in range(c.timesteps, 0, -1):
+            z = torch.randn(x.shape, generator=g) if t > 1 else None
+            x = sch.ddpm_step(x, t, tiny._eps(x, t, None), z, variance=c.variance, clip_x0=tiny._clip)
+            if 1 <= t - 1 <= c.corrector_levels:
+                for _ in range(c.corrector_steps):
+                    z = torch.randn(x.shape, generator=g)
+                    x = sch.langevin_step(x, t - 1, tiny._eps(x, t - 1, None), z, c.corrector_size)
+    np.testing.assert_allclose(tiny.sample(30, seed=11), tiny.from_model_space(x), atol=1e-5)
+
+
+def test_corrector_levels_zero_is_plain_ddpm_and_ddim_never_uses_the_corrector(points):
+    with_corrector = Diffusion(timesteps=50, width=32, depth=1, batch_size=64).fit(points, steps=5)
+    without = Diffusion(timesteps=50, width=32, depth=1, batch_size=64, corrector_levels=0).fit(points, steps=5)
+    assert not np.allclose(with_corrector.sample(20, seed=3), without.sample(20, seed=3))
+    assert np.array_equal(with_corrector.sample(20, seed=3, method="ddim", steps=10),
+                          without.sample(20, seed=3, method="ddim", steps=10))
+    without.config.corrector_levels = with_corrector.config.corrector_levels  # same weights, same sampler now
+    assert np.array_equal(with_corrector.sample(20, seed=3), without.sample(20, seed=3))
+
+
+def test_samples_of_points_stay_inside_the_training_data_box(tiny, points):
+    # x̂_0 is clipped to the data's box, and the last reverse step returns x̂_0 itself (ᾱ_0 = 1).
+    low, high = points.min(axis=0), points.max(axis=0)
+    tol = 1e-5 * (high - low)
+    for samples in (tiny.sample(500, seed=2), tiny.sample(500, seed=2, method="ddim", steps=10)):
+        assert np.all(samples >= low - tol) and np.all(samples <= high + tol)
+
+
+def test_training_timesteps_follow_the_power_law_with_a_uniform_share():
+    # P(t <= k) = (1 - w) (k / T)^(1/p) + w k / T for t = ceil(T u^p), of which a share w has p = 1.
+    T, p, w = 200, 6.0, 0.1
+    model = Diffusion(timesteps=T, t_power=p, t_uniform=w)
+    torch.manual_seed(0)
+    t = model.draw_timesteps(N).numpy()
+    assert t.min() >= 1 and t.max() <= T
+    for k in (1, 5, 20, 100, 199):
+        cdf = (1 - w) * (k / T) ** (1 / p) + w * k / T
+        assert abs(np.mean(t <= k) - cdf) < Z * np.sqrt(cdf * (1 - cdf) / N)
+
+
+@pytest.mark.parametrize("bad", [{"t_uniform": 1.5}, {"corrector_levels": -1}, {"corrector_steps": -1},
+                                 {"corrector_size": -1.0}])
+def test_sampling_and_timestep_settings_are_checked(bad):
+    with pytest.raises(ValueError):
+        Diffusion(**bad)
 
 
 def test_trajectory_shapes_run_from_noise_to_the_sample(tiny):
