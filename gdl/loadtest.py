@@ -167,9 +167,7 @@ async def _ws_session(url: str, index: int, report: Report, pages: list[str], tr
                     report.errors += [f"session {index} θ3 slider: {e}" for e in moved.errors]
                 if name == "diffusion":
                     waited = time.perf_counter()  # on a cold server the player fills in once its path is computed
-                    while not any(w.label == "▶|" for w in session.widgets) and time.perf_counter() - waited < 300:
-                        await asyncio.sleep(1.0)
-                        await session.reload()
+                    await session.rerun_until(run, lambda _: any(w.label == "▶|" for w in session.widgets))
                     report.player.append(time.perf_counter() - waited + run.finished_s)
                     stepped = await session.click(session.widget("button", "▶|"))
                     report.step.append(stepped.finished_s)
@@ -189,7 +187,7 @@ async def _observe(url: str, path: str, report: Report) -> None:
     try:
         async with Session(url) as session:
             start = time.perf_counter()
-            run, _ = await session.fill_in(await session.open(path.strip("/")), timeout=900)
+            run = await session.fill_in(await session.open(path.strip("/")), timeout=900)
             report.filled[path] = [time.perf_counter() - start]
             report.errors += [f"observer {path}: {e}" for e in run.errors]
     except Exception as err:  # noqa: BLE001  (a failed observer is a result, not a crash)

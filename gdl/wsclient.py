@@ -76,17 +76,20 @@ class Session:
         self.page_name, self.page_script_hash, self.widgets = page_name, "", []
         return await self._rerun()
 
-    async def fill_in(self, run: Run, poll: float = 1.0, timeout: float = 300.0) -> tuple[Run, float]:
-        """While the page shows a panel still being computed (gdl.ui.background's note), wait `poll` seconds and
-        run the page again, as its polling fragment makes the browser do. Returns the last run and the seconds
-        it took until nothing was pending (0 when nothing was)."""
+    async def fill_in(self, run: Run, timeout: float = 300.0) -> Run:
+        """While the page shows a panel still being computed (gdl.ui.background's note), run it again every
+        second, as its polling fragment makes the browser do; returns the last run."""
+        return await self.rerun_until(run, lambda r: not any(PENDING_MARK in text for text in r.texts), timeout)
+
+    async def rerun_until(self, run: Run, done, timeout: float = 300.0, poll: float = 1.0) -> Run:
+        """Until done(run) holds (or `timeout` seconds pass), wait `poll` seconds and run the page again."""
         import asyncio
 
         start = time.perf_counter()
-        while any(PENDING_MARK in text for text in run.texts) and time.perf_counter() - start < timeout:
+        while not done(run) and time.perf_counter() - start < timeout:
             await asyncio.sleep(poll)
             run = await self.reload()
-        return run, time.perf_counter() - start
+        return run
 
     async def reload(self) -> Run:
         """Run the page again from the top with its defaults (what a panel's fill-in does)."""

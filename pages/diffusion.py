@@ -14,6 +14,7 @@ through_app()  # a deep link to a fresh server must still go through app.py
 
 P = "dif_"  # this page's session-state prefix
 LANE, WAIT = "diffusion", 0.5  # slow panels run in this background lane; a quick answer within WAIT s shows at once
+PLAYER_LANE = "player"  # the reverse path: its own lane, at normal priority (gdl.ui.background.NICE)
 RUNS = P + "runs"  # dataset -> Job: this session's trainings
 WORLD_VIEW = (-180.0, -90.0, 180.0, 90.0)
 st.session_state.setdefault(RUNS, {})
@@ -186,7 +187,7 @@ else:
     with panel_guard("The reverse process"):
         traj = background.in_background(("trajectory", key, n_chains, seed, method, steps, label, guidance),
                                         dui.trajectory, model, key, n_chains, seed, method, steps, label, guidance,
-                                        lane="player", wait=3.0)
+                                        lane=PLAYER_LANE, wait=3.0)
         if traj is None:  # a server that just started: the first path is computed once for everyone
             st.info(background.PENDING)
         else:
@@ -267,9 +268,9 @@ else:
                     right.image(png_uri(dui.map_picture(view, x0, color=plots.MODEL_COLOR, highlight=x0[:k],
                                                               caption="predicted x_0 at this step")),
                                 alt="x0 map", width="stretch",
-                                caption=f"Orange: x̂_0, the model's guess of the clean point behind each chain if all "
-                                        f"the predicted noise were removed in one jump ({x0_land:.0%} on land). The big "
-                                        "dots are the highlighted chains' guesses.")
+                                caption=f"Orange: x̂_0, the model's guess of the clean point behind each chain if "
+                                        f"all the predicted noise were removed in one jump ({x0_land:.0%} on land). "
+                                        "The big dots are the highlighted chains' guesses.")
                 else:
                     scale = 6 if dataset == "digits" else 2
                     left.image(plots.image_grid(x_now, columns=8, scale=scale), caption=f"x_t at t = {t}",

@@ -27,7 +27,7 @@ import streamlit as st
 PENDING = ("⏳ Computing this once for everyone: the first visit since the server started does it, and it fills in "
            "here by itself.")
 _WAITING = "gdl_background_waiting"  # session state: page -> keys this session's page is waiting for
-NICE = {"player": 0}  # lanes whose work a page is waiting for in the foreground; all others run at nice 10
+NICE = {"player": 0}  # lanes whose work a page waits for in the foreground; all others run at nice 10
 MAX_FUTURES = 256  # finished futures kept per lane (their results live in the functions' caches)
 
 
@@ -82,9 +82,9 @@ def _waiting() -> set:
 def in_background(key: tuple, fn, *args, lane: str = "panels", wait: float = 0.0, prefetch: bool = False):
     """fn(*args), computed once per key in `lane`'s worker thread. Returns its result, or None while it is still
     being computed after waiting up to `wait` seconds when the lane has nothing else to do (a quick answer to a
-    changed control shows at once; slow first-time work, or a queue, does not hold the page). A failure is raised here, in the panel that asked, and forgotten,
-    so that a later visit tries again. With `prefetch`, the page does not wait for it to fill in and a failure
-    gives None (the caller has another way to show the panel meanwhile)."""
+    changed control shows at once; slow first-time work, or a queue, does not hold the page). A failure is raised
+    here, in the panel that asked, and forgotten, so that a later visit tries again. With `prefetch`, the page does
+    not wait for it to fill in and a failure gives None (the caller has another way to show the panel meanwhile)."""
     from streamlit import runtime
 
     if not runtime.exists():
@@ -117,11 +117,15 @@ def in_background(key: tuple, fn, *args, lane: str = "panels", wait: float = 0.0
     return future.result()
 
 
-def ready(key: tuple, lane: str = "panels"):
-    """The result for `key` if `lane` has already computed it without error, else None (never starts work)."""
+def _future(lane: str, key: tuple) -> Future | None:
     state = _lanes()
     with state["lock"]:
-        future = state["lanes"].get(lane, {}).get("futures", {}).get(key)
+        return state["lanes"].get(lane, {}).get("futures", {}).get(key)
+
+
+def ready(key: tuple, lane: str = "panels"):
+    """The result for `key` if `lane` has already computed it without error, else None (never starts work)."""
+    future = _future(lane, key)
     if future is None or not future.done() or future.exception() is not None:
         return None
     return future.result()
@@ -132,19 +136,11 @@ def _queued_before(lane: dict, future: Future) -> bool:
     return any(f is not future and not f.done() for f in list(lane["futures"].values()))
 
 
-def _running(lane: str, key: tuple) -> bool:
+def busy() -> bool:
+    """Whether first-time work is still running in any lane anywhere on this server."""
     state = _lanes()
     with state["lock"]:
-        future = state["lanes"].get(lane, {}).get("futures", {}).get(key)
-    return future is not None and not future.done()
-
-
-def busy(lane: str | None = None) -> bool:
-    """Whether first-time work is still running in `lane` (any lane when None) anywhere on this server."""
-    state = _lanes()
-    with state["lock"]:
-        lanes = [state["lanes"][lane]] if lane in state["lanes"] else [] if lane else list(state["lanes"].values())
-        return any(not f.done() for one in lanes for f in one["futures"].values())
+        return any(not f.done() for one in state["lanes"].values() for f in one["futures"].values())
 
 
 def fill_in_when_done(every: float = 1.0) -> None:
@@ -159,7 +155,7 @@ def fill_in_when_done(every: float = 1.0) -> None:
         return
 
     def _poll() -> None:
-        if not any(_running(lane, key) for lane, key in keys):
+        if all(future is None or future.done() for future in (_future(lane, key) for lane, key in keys)):
             st.rerun()
 
     st.fragment(_poll, run_every=every)()

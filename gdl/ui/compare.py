@@ -10,8 +10,8 @@ from gdl.mapimage import Canvas
 from gdl.ui import background, cache, jobs
 
 GRID_STEP = {"world": 3.0}  # degrees per cell of the field plots; toys use 80 cells a side
-COSTLY_FIELD_STEP = 6.0  # world cells for a family whose density costs many network calls per point (diffusion's
-#                          bound: T = 200), a quarter of the points: about 5 s once per server instead of 20
+COSTLY_FIELD_STEP = {"diffusion": 6.0}  # world cells for a family whose density costs many network calls per point
+#                                         (diffusion's bound: T = 200): a quarter of the points, ~5 s instead of 20
 N_SAMPLES = 2000
 MEASURE_SEED = 0  # the measurements always use these samples (the page's default seed, so they are shared)
 N_HELD_OUT = 5000
@@ -80,7 +80,7 @@ def _samples(_model, key: str, n: int, seed: int) -> np.ndarray:
 def _field(_model, key: str, dataset: str):
     """(xs, ys, z, title, colorbar) of the family's scalar field over the plane."""
     if dataset == "world":
-        step = COSTLY_FIELD_STEP if getattr(_model.config, "timesteps", 1) > 50 else GRID_STEP["world"]
+        step = COSTLY_FIELD_STEP.get(_model.name, GRID_STEP["world"])
         xs, ys = np.arange(-180 + step / 2, 180, step), np.arange(-90 + step / 2, 90, step)
     else:
         ref = reference_data(dataset)
@@ -125,26 +125,26 @@ PENDING_NOTE = ("⏳ Computing this once for everyone: the first visit since the
                 "samples and field and measures it. It fills in here by itself.")
 
 
-def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: str) -> bool:
-    """Samples, and for 2-D data the family's field over the plane. False while they are still being computed
-    (a note is shown instead)."""
+def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: str) -> None:
+    """Samples, and for 2-D data the family's field over the plane (on the world map, a note while they are still
+    being computed)."""
     key = _key(model)
     color = plots.FAMILY_COLORS.get(family, plots.MODEL_COLOR)
     if data.is_image(dataset):
         images = _samples(model, key, 32, seed)
         st.image(plots.image_grid(images, columns=8, scale=4), caption="32 samples", use_container_width=True)
-        return True
+        return
     if dataset == "world":  # pictures, not Plotly charts: twelve maps would cost the browser seconds (gdl.mapimage)
         pictures = background.in_background(("pictures", key, family, seed), _world_pictures, model, key, family,
                                             seed, lane=LANE)
         if pictures is None:
             st.info(PENDING_NOTE)
-            return False
+            return
         samples_png, field_png = pictures
         st.image(samples_png, width="stretch", alt=f"{family} samples")
         if field_png:
             st.image(field_png, width="stretch", alt=f"{family} field")
-        return True
+        return
     samples = _samples(model, key, N_SAMPLES, seed)
     st.plotly_chart(plots.scatter_figure(samples, "samples", color=color, reference=reference[:1500]),
                     key=f"cmp_samples_{family}", config={"displayModeBar": False})
@@ -153,7 +153,6 @@ def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: s
         xs, ys, z, title, bar = field
         st.plotly_chart(plots.plane_figure(xs, ys, z, title, colorbar_title=bar),
                         key=f"cmp_field_{family}", config={"displayModeBar": False})
-    return True
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

@@ -143,20 +143,19 @@ def _in_process() -> bool:
     return os.environ.get("GDL_TRAIN_IN_PROCESS", "1") != "0"
 
 
-def _fit_here(spec: TrainSpec, callback, cancel):
-    from gdl import models
-
-    model = models.create(spec.family, **spec.overrides)
-    model.fit(spec.X, y=spec.y, seconds=min(spec.seconds, MAX_SECONDS), device=spec.device, seed=spec.seed,
-              callback=callback, cancel=cancel)
-    return model.to("cpu")
+def _plain(spec: TrainSpec) -> dict:
+    """The spec as plain data, its budget capped (a TrainSpec sent to the child would make it import this module,
+    and streamlit with it)."""
+    return {**vars(spec), "seconds": min(spec.seconds, MAX_SECONDS)}
 
 
 def fit_model(spec: TrainSpec, job: Job):
     """Train a fresh model as `spec` says, reporting to `job` (progress, cancel, abandonment); return it on the
     CPU. Runs in a child process at low priority (see the module's docstring)."""
     if not _in_process():
-        return _fit_here(spec, job.on_progress, job.cancel)
+        from gdl.ui.trainchild import fit
+
+        return fit(_plain(spec), job.on_progress, job.cancel)
     import subprocess
     import sys
     from multiprocessing import Pipe
@@ -169,9 +168,7 @@ def fit_model(spec: TrainSpec, job: Job):
                             pass_fds=(child.fileno(),), env=env, stdin=subprocess.DEVNULL)
     child.close()
     _CHILDREN.add(proc)
-    # plain data (a TrainSpec would make the child import this module, and streamlit with it)
-    parent.send({"family": spec.family, "X": spec.X, "overrides": spec.overrides, "y": spec.y,
-                 "seconds": min(spec.seconds, MAX_SECONDS), "device": spec.device, "seed": spec.seed})
+    parent.send(_plain(spec))
     told = False
     try:
         while True:

@@ -15,6 +15,16 @@ import pickle
 import sys
 
 
+def fit(spec: dict, callback, cancel):
+    """A fresh model trained as `spec` says (gdl.ui.jobs' TrainSpec as a dict), returned on the CPU."""
+    from gdl import models
+
+    model = models.create(spec["family"], **spec["overrides"])
+    model.fit(spec["X"], y=spec["y"], seconds=spec["seconds"], device=spec["device"], seed=spec["seed"],
+              callback=callback, cancel=cancel)
+    return model.to("cpu")
+
+
 def main(fd: int) -> None:
     try:
         os.nice(10)  # below the server's pages, before any heavy import
@@ -26,7 +36,6 @@ def main(fd: int) -> None:
     parent = os.getppid()
     try:
         spec = conn.recv()  # a gdl.ui.jobs.TrainSpec as a dict
-        from gdl import models
         from gdl.device import share_cpu
 
         share_cpu()
@@ -37,11 +46,9 @@ def main(fd: int) -> None:
                 stop[0] = stop[0] or conn.recv() == "cancel"
             return stop[0] or os.getppid() != parent  # the server went away: stop too
 
-        model = models.create(spec["family"], **spec["overrides"])
-        model.fit(spec["X"], y=spec["y"], seconds=spec["seconds"], device=spec["device"], seed=spec["seed"],
-                  callback=lambda p: conn.send(("progress", p)), cancel=cancel)
+        model = fit(spec, lambda p: conn.send(("progress", p)), cancel)
         # plain pickle bytes: sending the model itself would share its tensors' memory with this process
-        conn.send(("done", pickle.dumps(model.to("cpu"))))
+        conn.send(("done", pickle.dumps(model)))
     except Exception as err:  # noqa: BLE001  (reported to the page by the parent)
         try:
             conn.send(("error", f"{type(err).__name__}: {err}"))

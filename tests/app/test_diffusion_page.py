@@ -4,18 +4,14 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import script, settled
+from tests.app.conftest import open_page
 
 torch.set_num_threads(1)  # AppTest runs the page in this process; one thread is faster on a shared machine
-PAGE = script("pages/diffusion.py")
 SMALL = {"dif_chains": 100, "dif_race_steps": 10}  # keep the sampling light: the page's own defaults are larger
 
 
 def _open(**state) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=600)
-    for key, value in {**SMALL, **state}.items():
-        at.session_state[key] = value
-    at = settled(at.run())  # the slower panels fill in from a background worker
+    at = open_page("pages/diffusion.py", timeout=600, **{**SMALL, **state})  # waits for the background panels
     assert not at.exception, at.exception
     return at
 
