@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 
-PENDING_MARK = "fills in here by itself"  # in the note of a panel that gdl.ui.background is still computing
+PENDING_MARK = "fills in here by itself"  # gdl.ui.background.PENDING_MARK (a test keeps the two equal): the note
+#                                           of a panel still being computed; this client imports nothing of the app
 
 
 @dataclass

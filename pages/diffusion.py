@@ -416,8 +416,8 @@ elif is_world:
             nll = background.in_background(("world_nll", key), dui.world_nll_bound, model, key, lane=LANE,
                                            wait=WAIT)
             if nll is None:
-                m[2].info(f"⏳ Evaluating the bound: {model.config.timesteps} network calls per point. It fills in "
-                          "here by itself.")
+                m[2].info(f"⏳ Evaluating the bound: {model.config.timesteps} network calls per point. It "
+                          f"{background.PENDING_MARK}.")
             else:
                 m[2].metric("Held-out NLL bound", f"≤ {nll:.3f} nats", delta=f"{nll - world.entropy():+.3f} vs the "
                             "floor", delta_color="inverse")

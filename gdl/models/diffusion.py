@@ -439,13 +439,13 @@ class Diffusion(NeuralModel):
             low, high = -torch.ones(self.dim), torch.ones(self.dim)
         else:
             z = self.to_model_space(X).cpu()
-            low, high = z_low, z_high = z.min(dim=0).values, z.max(dim=0).values
+            low, high = z.min(dim=0).values, z.max(dim=0).values
         self.x0_low.copy_(low)
         self.x0_high.copy_(high)
         for net in (self.net, self.ema):
             if net is not None and net.grid is not None:  # the grid spans the data's own box: x_t near the
-                net.grid.low.copy_(z_low)                  # data needs its cells; beyond it reads the edge
-                net.grid.high.copy_(z_high)
+                net.grid.low.copy_(low)                    # data needs its cells; beyond it reads the edge
+                net.grid.high.copy_(high)
 
     @property
     def _clip(self) -> tuple[torch.Tensor, torch.Tensor]:

@@ -24,8 +24,9 @@ from concurrent.futures import Future
 
 import streamlit as st
 
-PENDING = ("⏳ Computing this once for everyone: the first visit since the server started does it, and it fills in "
-           "here by itself.")
+PENDING_MARK = "fills in here by itself"  # every pending note says it; test clients look for it (gdl.wsclient)
+PENDING = ("⏳ Computing this once for everyone: the first visit since the server started does it, and it "
+           f"{PENDING_MARK}.")
 _WAITING = "gdl_background_waiting"  # session state: page -> keys this session's page is waiting for
 NICE = {"player": 0}  # lanes whose work a page waits for in the foreground; all others run at nice 10
 MAX_FUTURES = 256  # finished futures kept per lane (their results live in the functions' caches)

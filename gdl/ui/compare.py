@@ -122,7 +122,7 @@ def _world_pictures(_model, key: str, family: str, seed: int) -> tuple[str, str 
 # gdl.ui.background: the page renders at once with a note in the slow panels, and they fill in by themselves.
 LANE = "compare"
 PENDING_NOTE = ("⏳ Computing this once for everyone: the first visit since the server started draws each family's "
-                "samples and field and measures it. It fills in here by itself.")
+                f"samples and field and measures it. It {background.PENDING_MARK}.")
 
 
 def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: str) -> None:

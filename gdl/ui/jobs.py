@@ -149,6 +149,9 @@ def _plain(spec: TrainSpec) -> dict:
     return {**vars(spec), "seconds": min(spec.seconds, MAX_SECONDS)}
 
 
+_CHILDREN: set = set()  # the training processes running now (their pids are in `training_pids`)
+
+
 def fit_model(spec: TrainSpec, job: Job):
     """Train a fresh model as `spec` says, reporting to `job` (progress, cancel, abandonment); return it on the
     CPU. Runs in a child process at low priority (see the module's docstring)."""
@@ -195,9 +198,6 @@ def fit_model(spec: TrainSpec, job: Job):
             proc.kill()
             proc.wait()
         _CHILDREN.discard(proc)
-
-
-_CHILDREN: set = set()  # the training processes running now (their pids are in `training_pids`)
 
 
 def training_pids() -> list[int]:

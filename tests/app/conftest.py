@@ -19,7 +19,7 @@ def settled(at, seconds: float = 180):
     deadline = time.time() + seconds
     while background.busy() and time.time() < deadline:
         time.sleep(0.3)
-    pending = any("fills in here by itself" in info.value for info in at.info)  # the notes of gdl.ui.background
+    pending = any(background.PENDING_MARK in info.value for info in at.info)
     return at.run() if pending else at
 
 

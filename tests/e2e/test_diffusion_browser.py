@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from gdl.ui.background import PENDING_MARK
 from tests.e2e.conftest import error_texts, screenshot_full, wait_for_app
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +54,7 @@ def test_diffusion_page_renders_and_steps_fast(server, app_page, output_dir):
     app_page.wait_for_selector("img[alt='DDIM samples']", timeout=600_000)
     wait_for_app(app_page, timeout_ms=600_000)
     print(f"every panel filled in after {time.perf_counter() - start:.1f} s")
-    assert app_page.get_by_text("fills in here by itself").count() == 0
+    assert app_page.get_by_text(PENDING_MARK).count() == 0
     assert error_texts(app_page) == []
     screenshot_full(app_page, output_dir / "diffusion.png")
 
