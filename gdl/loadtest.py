@@ -35,7 +35,7 @@ WAIT_JS = ("() => document.querySelector('h1') && !document.querySelector('[data
 class Report:
     render: dict[str, list[float]] = field(default_factory=dict)  # page -> seconds until fully rendered
     first: dict[str, list[float]] = field(default_factory=dict)  # page -> seconds to its first element (ws)
-    filled: dict[str, list[float]] = field(default_factory=dict)  # page -> seconds until no panel was pending (ws)
+    filled: dict[str, float] = field(default_factory=dict)  # page -> seconds until no panel was pending (ws)
     update: list[float] = field(default_factory=list)  # control-to-update seconds: the θ3 slider
     step: list[float] = field(default_factory=list)  # the Diffusion player's "step forward" (ws)
     player: list[float] = field(default_factory=list)  # seconds from opening /diffusion to its player on screen (ws)
@@ -188,7 +188,7 @@ async def _observe(url: str, path: str, report: Report) -> None:
         async with Session(url) as session:
             start = time.perf_counter()
             run = await session.fill_in(await session.open(path.strip("/")), timeout=900)
-            report.filled[path] = [time.perf_counter() - start]
+            report.filled[path] = time.perf_counter() - start
             report.errors += [f"observer {path}: {e}" for e in run.errors]
     except Exception as err:  # noqa: BLE001  (a failed observer is a result, not a crash)
         report.errors.append(f"observer {path}: {type(err).__name__}: {str(err)[:200]}")
@@ -244,7 +244,7 @@ def format_report(report: Report, sessions: int) -> str:
         lines += [f"  {path:<12} {_stats(values)}" for path, values in report.first.items()]
     if report.filled:
         lines.append("every first-time panel filled in, seen by one more client per page from the start (s):")
-        lines += [f"  {path:<12} {values[0]:6.2f}" for path, values in report.filled.items()]
+        lines += [f"  {path:<12} {seconds:6.2f}" for path, seconds in report.filled.items()]
     lines.append(f"control-to-update (s), θ slider on /world_map: {_stats(report.update)}")
     if report.player:
         lines.append(f"/diffusion's player on screen, from the request (s): {_stats(report.player)}")

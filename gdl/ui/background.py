@@ -101,7 +101,7 @@ def in_background(key: tuple, fn, *args, lane: str = "panels", wait: float = 0.0
             finished = [k for k, f in futures.items() if f.done()]
             for old in finished[:max(0, len(futures) - MAX_FUTURES)]:  # keep the table small
                 del futures[old]
-    if not future.done() and wait > 0 and not _queued_before(one, future):
+    if not future.done() and wait > 0 and not _other_work_unfinished(one, future):
         try:
             future.exception(timeout=wait)
         except TimeoutError:
@@ -132,7 +132,7 @@ def ready(key: tuple, lane: str = "panels"):
     return future.result()
 
 
-def _queued_before(lane: dict, future: Future) -> bool:
+def _other_work_unfinished(lane: dict, future: Future) -> bool:
     """Whether other work in the lane is still unfinished besides `future` (then waiting would not pay off)."""
     return any(f is not future and not f.done() for f in list(lane["futures"].values()))
 
