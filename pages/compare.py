@@ -95,7 +95,7 @@ for start in range(0, len(families), 3):
         with col, panel_guard(DISPLAY_NAMES[family]):
             st.subheader(DISPLAY_NAMES[family])
             origin, model = source[family] = model_source(family)
-            st.caption(f"{PLACE.get(family, '')} · {origin}")
+            st.caption(PLACE.get(family, "") + (f" · {origin}" if model is not None else ""))
             if model is None:
                 st.info("No pretrained checkpoint for this data: press **Retrain** to train it here.")
                 continue
@@ -105,9 +105,9 @@ for start in range(0, len(families), 3):
             compare.draw_panels(model, dataset, reference, seed, family)  # a note while first computed
             st.plotly_chart(plots.loss_figure(history), key=f"{P}loss_{family}", config={"displayModeBar": False})
 
-note("Sharp, land-shaped samples with few in the sea mean high precision; samples over every continent mean good "
-     "coverage. The explicit-density families (autoregressive, flow) also report an exact held-out likelihood; "
-     "VAE and diffusion report a bound; GAN and energy-based models have no normalised density at all.")
+note(compare.WHAT_TO_LOOK_FOR[compare.kind_of(dataset)] + " The explicit-density families (autoregressive, flow) "
+     "also report an exact likelihood (lower NLL is better); VAE and diffusion report a bound; GAN and energy-based "
+     "models have no normalised density at all.")
 
 # ---- the measurements ------------------------------------------------------------------------------------
 st.header("The measurements")
@@ -116,8 +116,12 @@ with panel_guard("The measurements"), st.spinner("Measuring…"):
             if model is not None]
     if any(row is None for row in rows):
         st.info(compare.PENDING_NOTE)
-    st.dataframe([row for row in rows if row is not None], hide_index=True)
-    st.caption(compare.MEASURE_CAPTIONS.get("image" if data.is_image(dataset) else "points", ""))
+    if not rows:
+        st.info("Nothing to measure yet: no family has a model for this data. Press **Retrain** to train them.")
+    else:
+        yardstick = [compare.real_digits_row()] if data.is_image(dataset) else []
+        st.dataframe(yardstick + [row for row in rows if row is not None], hide_index=True)
+        st.caption(compare.MEASURE_CAPTIONS[compare.kind_of(dataset)])
 
 background.fill_in_when_done()  # first-time work pending: look again every second, show it when done
 

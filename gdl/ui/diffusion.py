@@ -198,12 +198,10 @@ def model_view_box(model) -> tuple[float, float, float, float]:
 @st.cache_resource(show_spinner=False)
 def digit_judge():
     """The benchmark's digit classifier and its split: (classifier, accuracy, train images, held-out images)."""
-    from gdl.bench import _digit_classifier
+    from gdl.bench import _digit_classifier, digit_split
 
     clf, accuracy = _digit_classifier(0)
-    X = data.load("digits", n=None)
-    idx = np.random.default_rng(0).permutation(len(X))
-    return clf, accuracy, X[idx[:1500]], X[idx[1500:]]
+    return clf, accuracy, *digit_split(0)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

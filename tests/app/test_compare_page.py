@@ -1,9 +1,10 @@
 """AppTest: the Compare page opens from checkpoints, and Retrain trains in the background and replaces them."""
 import time
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import script, settled
+from tests.app.conftest import open_page, script, settled
 
 PAGE = script("pages/compare.py")
 
@@ -24,6 +25,8 @@ def test_retrain_trains_in_the_background_and_the_page_then_shows_the_new_model(
     at.slider(key="cmp_budget").set_value(5)
     at.run()
     assert any("Retrain" in i.value for i in at.info)  # no checkpoint for the toys
+    assert not at.dataframe and any("Nothing to measure yet" in i.value for i in at.info)  # not an empty table
+    assert not any("checkpoint" in c.value for c in at.caption)  # the panel does not claim one
     at.button(key="cmp_retrain").click().run()
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -36,3 +39,18 @@ def test_retrain_trains_in_the_background_and_the_page_then_shows_the_new_model(
     row = at.dataframe[0].value.iloc[0]
     assert row["source"] == "trained here"
     assert float(str(row["held-out NLL"]).lstrip("≤ ")) < 3.0  # two moons: a real fit, not a blank
+
+
+def test_compare_on_digits_measures_every_family_beside_real_digits():
+    at = open_page("pages/compare.py", timeout=300, cmp_data="digits")
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]  # "The measurements could not be shown: ..." was one
+    table = at.dataframe[0].value
+    assert list(table["family"])[0] == "real held-out digits" and len(table) == 7
+    assert table["confidence"].between(0, 1).all() and table["evenness"].between(0, 1).all()
+    assert (table["nearest_train_distance"] > 0).all()  # no family returns copies of its training digits
+    nll = dict(zip(table["family"], table["NLL of the training digits"]))
+    assert nll["GAN"] == "none (no density)" and np.isfinite(float(nll["Normalizing flow"]))
+    assert "not held out" in " ".join(c.value for c in at.caption)
+    notes = " ".join(i.value for i in at.info)
+    assert "read as one digit" in notes and "continent" not in notes  # the note speaks of digits, not of land
