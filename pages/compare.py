@@ -42,7 +42,7 @@ RUNS = P + "runs"  # (dataset, family) -> Job, this session's own trainings
 st.session_state.setdefault(RUNS, {})
 runs: dict = st.session_state[RUNS]
 b = st.columns([1, 1, 4])
-if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", use_container_width=True):
+if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", width="stretch"):
     X_train = compare.training_data(dataset, n_train, seed)
     for family in families:
         old = runs.get((dataset, family))
@@ -52,7 +52,7 @@ if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", use_container_
             f"{DISPLAY_NAMES[family]} on {dataset}",
             compare.training_work(family, X_train, budget, device, seed))
 active = [job for (d, _), job in runs.items() if d == dataset and not job.finished]
-if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, use_container_width=True):
+if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, width="stretch"):
     for job in active:
         job.cancel.set()
         job.message = "Cancelled by you."

@@ -151,7 +151,7 @@ def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: s
     color = plots.FAMILY_COLORS.get(family, plots.MODEL_COLOR)
     if data.is_image(dataset):
         images = _samples(model, key, 32, seed)
-        st.image(plots.image_grid(images, columns=8, scale=4), caption="32 samples", use_container_width=True)
+        st.image(plots.image_grid(images, columns=8, scale=4), caption="32 samples", width="stretch")
         return
     if dataset == "world":  # pictures, not Plotly charts: twelve maps would cost the browser seconds (gdl.mapimage)
         pictures = background.in_background(("pictures", key, family, seed), _world_pictures, model, key, family,

@@ -14,7 +14,6 @@ a cancel flag and a time budget.
 from __future__ import annotations
 
 import os
-import pickle
 import threading
 import time
 from dataclasses import dataclass, field
@@ -139,7 +138,8 @@ class TrainSpec:
     seed: int = 0
 
 
-def _in_process() -> bool:
+def _in_child_process() -> bool:
+    """Whether trainings run in a child process (the default) rather than in the job's own thread."""
     return os.environ.get("GDL_TRAIN_IN_PROCESS", "1") != "0"
 
 
@@ -155,7 +155,7 @@ _CHILDREN: set = set()  # the training processes running now (their pids are in 
 def fit_model(spec: TrainSpec, job: Job):
     """Train a fresh model as `spec` says, reporting to `job` (progress, cancel, abandonment); return it on the
     CPU. Runs in a child process at low priority (see the module's docstring)."""
-    if not _in_process():
+    if not _in_child_process():
         from gdl.ui.trainchild import fit
 
         return fit(_plain(spec), job.on_progress, job.cancel)
@@ -183,7 +183,9 @@ def fit_model(spec: TrainSpec, job: Job):
                 if kind == "progress":
                     job.on_progress(payload)
                 elif kind == "done":
-                    return pickle.loads(payload)  # our own child's model: trusted
+                    from gdl.ui.trainchild import from_bytes
+
+                    return from_bytes(payload)
                 else:
                     raise RuntimeError(payload)
             elif proc.poll() is not None:

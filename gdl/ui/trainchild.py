@@ -5,14 +5,22 @@ It is a fresh interpreter started with subprocess, not multiprocessing's "spawn"
 session happens to be running at that moment. The child would then run that whole page (on the Compare page:
 every family's measurements) at full priority before it trained. Here the child imports only what training
 needs. It talks to its parent over one end of a socket pair (a multiprocessing Connection on the inherited
-descriptor FD): it receives the TrainSpec, sends ("progress", p) as it trains, then ("done", pickled model) or
+descriptor FD): it receives the TrainSpec, sends ("progress", p) as it trains, then ("done", model) or
 ("error", text); the parent may send "cancel" at any time. No streamlit here.
+
+The model travels as a gdl checkpoint (`to_bytes`, read back by `from_bytes`), not as a pickle of the module:
+torch refuses to pickle a module with parametrizations (the energy-based model's spectral normalisation), and the
+parent then reads it with weights_only loading like any other checkpoint. The run's record (`history_`: loss
+curve, steps, status, message) rides along in the checkpoint's meta.
 """
 from __future__ import annotations
 
+import dataclasses
+import io
 import os
-import pickle
 import sys
+
+RUN_KEY = "run"  # the checkpoint meta entry that carries the model's TrainResult as a plain dict
 
 
 def fit(spec: dict, callback, cancel):
@@ -23,6 +31,26 @@ def fit(spec: dict, callback, cancel):
     model.fit(spec["X"], y=spec["y"], seconds=spec["seconds"], device=spec["device"], seed=spec["seed"],
               callback=callback, cancel=cancel)
     return model.to("cpu")
+
+
+def to_bytes(model) -> bytes:
+    """A trained model as checkpoint bytes, its run record in the meta."""
+    from gdl import checkpoints
+
+    buffer = io.BytesIO()
+    checkpoints.save(model, buffer, meta={RUN_KEY: dataclasses.asdict(model.history_)})
+    return buffer.getvalue()
+
+
+def from_bytes(payload: bytes):
+    """The model `to_bytes` wrote, with its `history_` restored; it is a live model, not a shipped checkpoint."""
+    from gdl import checkpoints
+    from gdl.train import TrainResult
+
+    model = checkpoints.load(payload)
+    model.history_ = TrainResult(**model.checkpoint_meta_.get(RUN_KEY, {}))
+    del model.checkpoint_meta_  # the pages tell a checkpoint from a model trained here by this attribute
+    return model
 
 
 def main(fd: int) -> None:
@@ -47,8 +75,7 @@ def main(fd: int) -> None:
             return stop[0] or os.getppid() != parent  # the server went away: stop too
 
         model = fit(spec, lambda p: conn.send(("progress", p)), cancel)
-        # plain pickle bytes: sending the model itself would share its tensors' memory with this process
-        conn.send(("done", pickle.dumps(model)))
+        conn.send(("done", to_bytes(model)))
     except Exception as err:  # noqa: BLE001  (reported to the page by the parent)
         try:
             conn.send(("error", f"{type(err).__name__}: {err}"))

@@ -29,6 +29,18 @@ def test_a_child_process_trains_reports_progress_and_returns_the_model():
     assert model.sample(10, seed=1).shape == (10, 2)
 
 
+@pytest.mark.parametrize("family", ["ebm", "gan"])
+def test_a_model_with_parametrized_layers_comes_back_from_the_child(family):
+    """The EBM's layers (and the GAN discriminator's, with spectral_norm) carry torch parametrizations, which
+    torch refuses to pickle: the child sends the model as checkpoint bytes, and it must come back whole."""
+    overrides = {"spectral_norm": True} if family == "gan" else {}
+    job = FakeJob()
+    model = jobs.fit_model(jobs.TrainSpec(family, X, overrides, seconds=2, device="cpu", seed=0), job)
+    assert model.history_.ok and model.history_.steps == job.progress[-1].step > 0
+    assert model.history_.history and not hasattr(model, "checkpoint_meta_")  # a live model, with its loss curve
+    assert model.sample(10, seed=1).shape == (10, 2)
+
+
 def test_cancel_reaches_the_child_and_it_stops_early():
     job = FakeJob()
     threading.Timer(4.0, job.cancel.set).start()  # after the child has started (it imports torch first)
