@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from gdl import plots
-from gdl.mapimage import FRAME_RGB, LABEL_RGB, TEXT_RGB, font, rgb
+from gdl.mapimage import FRAME_RGB, LABEL_RGB, TEXT_RGB, draw_text, font, rgb
 
 LINE_COLORS = ["#1d4ed8", plots.MODEL_COLOR, "#15803d", "#7c3aed"]
 GRID_RGB = (226, 232, 240)
@@ -33,12 +33,18 @@ def nice_ticks(low: float, high: float, count: int = 5) -> np.ndarray:
     return np.arange(first, high + step * 1e-6, step)
 
 
-def _label(value: float) -> str:
-    if value == 0:
-        return "0"
-    if abs(value) >= 10_000 or abs(value) < 0.01:
-        return f"{value:.3g}"
-    return f"{value:,.10g}" if float(value).is_integer() else f"{value:.3g}"
+def tick_labels(ticks) -> list[str]:
+    """Labels for evenly spaced ticks, with just enough digits that no two read the same (-269.5, -270)."""
+    ticks = np.asarray(ticks, dtype=np.float64)
+    if ticks.size == 0:
+        return []
+    step = float(np.min(np.diff(ticks))) if ticks.size > 1 else (abs(float(ticks[0])) or 1.0)
+    largest = float(np.max(np.abs(ticks)))
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    if largest < 1e7 and decimals <= 3:
+        return [f"{0.0 if t == 0 else t:,.{decimals}f}" for t in ticks]
+    digits = max(1, math.floor(math.log10(largest or 1.0)) - math.floor(math.log10(step)) + 1)
+    return [f"{t:.{digits}g}" for t in ticks]
 
 
 def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width: int = 560, height: int = 280,
@@ -69,27 +75,29 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
     to_x = lambda v: px0 + (np.asarray(v) - x0) / (x1 - x0) * (px1 - px0)  # noqa: E731
     to_y = lambda v: py1 - (np.asarray(v) - y0) / (y1 - y0) * (py1 - py0)  # noqa: E731
     if title:
-        draw.text((px0, 6), title, fill=TEXT_RGB, font=font(15))
+        draw_text(draw, (px0, 6), title, fill=TEXT_RGB, font=font(15))
     if band is not None:
         b0, b1 = float(np.clip(to_x(band[0]), px0, px1)), float(np.clip(to_x(band[1]), px0, px1))
         draw.rectangle([b0, py0, b1, py1], fill=(254, 226, 226))
-        draw.text((b0 + 4, py0 + 3), band[2], fill=rgb(plots.BAD_COLOR), font=font(12))
+        draw_text(draw, (b0 + 4, py0 + 3), band[2], fill=rgb(plots.BAD_COLOR), font=font(12))
     y_ticks = nice_ticks(y0, y1)
     if log_y:  # whole powers of ten only, thinned to about five
         powers = np.arange(math.ceil(y0), math.floor(y1) + 1)
         y_ticks = powers[::max(1, math.ceil(len(powers) / 6))]
-    for t in y_ticks:
+    y_labels = [f"1e{int(t)}" for t in y_ticks] if log_y else tick_labels(y_ticks)
+    for t, label in zip(y_ticks, y_labels):
         y = float(to_y(t))
         draw.line([(px0, y), (px1, y)], fill=GRID_RGB)
-        draw.text((px0 - 5, y), f"1e{int(t)}" if log_y else _label(t), fill=LABEL_RGB, font=font(12), anchor="rm")
-    for t in nice_ticks(x0, x1):
+        draw_text(draw, (px0 - 5, y), label, fill=LABEL_RGB, font=font(12), anchor="rm")
+    x_ticks = nice_ticks(x0, x1)
+    for t, label in zip(x_ticks, tick_labels(x_ticks)):
         xx = float(to_x(t))
         draw.line([(xx, py1), (xx, py1 + 4)], fill=FRAME_RGB)
-        draw.text((xx, py1 + 6), _label(t), fill=LABEL_RGB, font=font(12), anchor="ma")
+        draw_text(draw, (xx, py1 + 6), label, fill=LABEL_RGB, font=font(12), anchor="ma")
     draw.rectangle([px0, py0, px1, py1], outline=FRAME_RGB)
-    draw.text(((px0 + px1) / 2, py1 + 22), xlabel, fill=LABEL_RGB, font=font(13), anchor="ma")
+    draw_text(draw, ((px0 + px1) / 2, py1 + 22), xlabel, fill=LABEL_RGB, font=font(13), anchor="ma")
     ylabel_img = Image.new("RGB", (py1 - py0, 18), (255, 255, 255))
-    ImageDraw.Draw(ylabel_img).text(((py1 - py0) / 2, 9), ylabel, fill=LABEL_RGB, font=font(13), anchor="mm")
+    draw_text(ImageDraw.Draw(ylabel_img), ((py1 - py0) / 2, 9), ylabel, fill=LABEL_RGB, font=font(13), anchor="mm")
     img.paste(ylabel_img.rotate(90, expand=True), (4, py0))
     for k, (name, y) in enumerate(ys.items()):
         color = rgb(LINE_COLORS[k % len(LINE_COLORS)])
@@ -106,9 +114,9 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
         if len(ys) > 1:
             lx = px0 + k * 160
             draw.line([(lx, height - 10), (lx + 18, height - 10)], fill=color, width=3)
-            draw.text((lx + 24, height - 10), name, fill=TEXT_RGB, font=font(12), anchor="lm")
+            draw_text(draw, (lx + 24, height - 10), name, fill=TEXT_RGB, font=font(12), anchor="lm")
     if marker is not None and x0 <= marker[0] <= x1:
         mx = float(to_x(marker[0]))
         draw.line([(mx, py0), (mx, py1)], fill=rgb(plots.MODEL_COLOR), width=2)
-        draw.text((mx - 4, py0 + 3), marker[1], fill=rgb(plots.MODEL_COLOR), font=font(12), anchor="ra")
+        draw_text(draw, (mx - 4, py0 + 3), marker[1], fill=rgb(plots.MODEL_COLOR), font=font(12), anchor="ra")
     return img

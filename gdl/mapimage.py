@@ -39,6 +39,21 @@ def rgb(color) -> tuple[int, int, int]:
     return tuple(int(v) for v in color)
 
 
+# Pillow's built-in font has Latin-1 letters and the degree sign but no glyph for these (each drew as a box).
+_STAND_INS = str.maketrans({"²": "^2", "³": "^3", "−": "-", "∞": "inf", "θ": "theta", "×": "x", "≤": "<=",
+                            "≥": ">=", "…": "...", "–": "-", "—": "-"})
+
+
+def printable(text: str) -> str:
+    """`text` with the characters the built-in font lacks spelled in ones it has (deg² -> deg^2, − -> -)."""
+    return str(text).translate(_STAND_INS)
+
+
+def draw_text(draw, xy, text: str, **kwargs) -> None:
+    """ImageDraw.text with `printable` text: what every picture here writes with."""
+    draw.text(xy, printable(text), **kwargs)
+
+
 @functools.lru_cache(maxsize=8)
 def font(size: int = 12):
     """Pillow's built-in scalable font (no font files needed on the server)."""
@@ -77,11 +92,11 @@ def _base(view: tuple[float, float, float, float], px_per_degree: float) -> np.n
     for v in range(-360, 361, lon_step):
         if lon0 <= v <= lon1:
             draw.line([(x_of(v), top + h), (x_of(v), top + h + 3)], fill=LABEL_RGB)
-            draw.text((x_of(v), top + h + 4), f"{v}°", fill=LABEL_RGB, font=font(12), anchor="ma")
+            draw_text(draw, (x_of(v), top + h + 4), f"{v}°", fill=LABEL_RGB, font=font(12), anchor="ma")
     for v in range(-180, 181, lat_step):
         if lat0 <= v <= lat1:
             draw.line([(left - 3, y_of(v)), (left, y_of(v))], fill=LABEL_RGB)
-            draw.text((left - 4, y_of(v)), f"{v}°", fill=LABEL_RGB, font=font(12), anchor="rm")
+            draw_text(draw, (left - 4, y_of(v)), f"{v}°", fill=LABEL_RGB, font=font(12), anchor="rm")
     draw.rectangle([x_of(-180), y_of(90), x_of(180), y_of(-90)], outline=FRAME_RGB)
     draw.rectangle([left - 1, top - 1, left + w, top + h], outline=FRAME_RGB)
     pixels = np.asarray(img).copy()
@@ -149,9 +164,11 @@ class Canvas:
             for (x, y), name in zip(centres, names):
                 draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=rgb(color),
                              outline=(255, 255, 255), width=2)
-                if name:
-                    draw.text((x, y - radius - 2), name, fill=TEXT_RGB, font=font(16), anchor="md",
-                              stroke_width=2, stroke_fill=(255, 255, 255))
+                if name:  # above the marker, or below it where the picture's top edge would cut it off
+                    above = y - radius - 2 - 18 >= 0
+                    draw_text(draw, (x, y - radius - 2 if above else y + radius + 2), name, fill=TEXT_RGB,
+                              font=font(16), anchor="md" if above else "ma", stroke_width=2,
+                              stroke_fill=(255, 255, 255))
 
         self._overlays.append(draw_markers)
         return self
@@ -255,7 +272,7 @@ class Canvas:
         for overlay in self._overlays:
             overlay(draw)
         if caption:
-            draw.text((MARGIN[0] + 6, MARGIN[1] + 4), caption, fill=TEXT_RGB, font=font(15), stroke_width=2,
+            draw_text(draw, (MARGIN[0] + 6, MARGIN[1] + 4), caption, fill=TEXT_RGB, font=font(15), stroke_width=2,
                       stroke_fill=(255, 255, 255))
         if not self._legend:
             return img
@@ -278,8 +295,8 @@ class Canvas:
                 else:
                     draw.rectangle([x, y - 6, x + 22, y + 6], outline=color, width=3)
                 x += 28
-            draw.text((x, y), label, fill=TEXT_RGB, font=font(14), anchor="lm")
-            x += int(draw.textlength(label, font=font(14))) + 22
+            draw_text(draw, (x, y), label, fill=TEXT_RGB, font=font(14), anchor="lm")
+            x += int(draw.textlength(printable(label), font=font(14))) + 22
         return out
 
     def png_uri(self, caption: str | None = None) -> str:

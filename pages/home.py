@@ -36,7 +36,7 @@ st.markdown(
     """
 | family | density | how it samples |
 | --- | --- | --- |
-| **Autoregressive** | exact: a product of one-feature conditionals, p(x) = Π p(xᵢ \\| x₍<ᵢ₎) | one feature at a time |
+| **Autoregressive** | exact: a product of one-feature conditionals, p(x) = Π p(xᵢ \\| x₁, …, xᵢ₋₁) | one feature at a time |
 | **Normalizing flow** | exact: an invertible map of a simple density, with the change of variables | one pass through the inverse |
 | **VAE** | a lower bound (the ELBO) through a latent variable z | decode z from the prior |
 | **Energy-based** | up to a constant: p(x) ∝ exp(−E(x)) | Langevin dynamics down the energy |
@@ -46,11 +46,20 @@ st.markdown(
 )
 
 st.header("Lessons")
-st.page_link("pages/world_map.py", label="**World map (Hello World)**: p_data is uniform over the land; fit a "
-             "uniform box by maximum likelihood, watch it grow, explore the likelihood, judge models.", icon="🌍")
-st.page_link("pages/compare.py", label="**Six families side by side**: GAN, VAE, energy-based, diffusion, "
-             "autoregressive and flow on the same data with the same budget, measured the same way.", icon="⚖️")
-st.page_link("pages/diffusion.py", label="**Diffusion**: noise the world map and the digits step by step, then "
-             "walk the learned denoising back from pure noise; DDPM against DDIM; draw me a 7.", icon="🌫️")
-st.page_link("pages/latent.py", label="**Latent space**: move through a VAE's latent space with sliders and a "
-             "draggable point, walk between images, add \"taller\" to a tin, encode your own image.", icon="🧭")
+LESSONS = [  # in the sidebar's order; a link's label stays on one line, so what it teaches sits under it
+    ("pages/world_map.py", "World map (Hello World)", "🌍",
+     "p_data is uniform over the land; fit a uniform box by maximum likelihood, watch it grow, explore the "
+     "likelihood, judge models."),
+    ("pages/compare.py", "Six families side by side", "⚖️",
+     "GAN, VAE, energy-based, diffusion, autoregressive and flow on the same data with the same budget, measured "
+     "the same way."),
+    ("pages/latent.py", "Latent space", "🧭",
+     "Move through a VAE's latent space with sliders and a draggable point, walk between images, add \"taller\" "
+     "to a tin, encode your own image."),
+    ("pages/diffusion.py", "Diffusion", "🌫️",
+     "Noise the world map and the digits step by step, then walk the learned denoising back from pure noise; DDPM "
+     "against DDIM; draw me a 7."),
+]
+for page, title, icon, what in LESSONS:
+    st.page_link(page, label=f"**{title}**", icon=icon)
+    st.caption(what)

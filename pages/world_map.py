@@ -79,7 +79,12 @@ if family in CLASSICAL_SETTINGS:
     field, label, lo, hi, default = CLASSICAL_SETTINGS[family]
     value = c2.number_input(label, lo, hi, default, key=P + "setting_" + family)
     config = ((field, value),)
-n_model = c1.number_input("Samples to draw from p_model", 100, 20_000, 2000, step=500, key=P + "n_model")
+    if family == "gmm" and value > n:
+        c2.caption(f"A mixture fitted to {n:,} points can use at most {n:,} components, one per point: "
+                   f"it uses {n:,}, not {value:,}.")
+n_model = c1.number_input("Samples to draw from p_model", 100, 20_000, 2000, step=500, key=P + "n_model",
+                          help="How many orange dots the map shows. The accuracy and coverage below always measure "
+                               "10,000 samples of their own, so they do not change with this.")
 show_data = c2.toggle("Show the training points", value=family == "box", key=P + "show_data")
 
 with panel_guard("Fitting p_model"):
@@ -107,8 +112,8 @@ with panel_guard("The measurements"):
     c[0].metric("Accuracy (samples on land)", f"{score['precision']:.1%}")
     c[1].metric("Coverage (held-out within 2°)", f"{score['coverage']:.1%}")
     nll = score["nll"]
-    c[2].metric("Held-out NLL (nats)", "+∞" if nll == float("inf") else f"{nll:.3f}")
-    c[3].metric("Gap to the floor (nats)", "+∞" if nll == float("inf") else f"{score['gap']:.3f}",
+    c[2].metric("Held-out NLL (nats)", "+∞" if nll == float("inf") else f"{nll:,.3f}")
+    c[3].metric("Gap to the floor (nats)", "+∞" if nll == float("inf") else f"{score['gap']:,.3f}",
                 help=f"NLL minus the entropy floor log A = {world.entropy():.3f}")
     if score["outside"]:
         st.warning(
@@ -116,7 +121,8 @@ with panel_guard("The measurements"):
             "log-likelihood is −∞ and the average NLL is +∞. The model gives zero probability to places where real "
             "land lies. This is overfitting: the maximum-likelihood box hugs the training points so tightly that "
             "new points from p_data fall outside it." if family == "box" else
-            f"**{score['outside']:,} held-out points** fall where the model has zero density (log p = −∞): "
+            f"**{score['outside']:,} of {cache.HELD_OUT_N:,} held-out points** fall where the model has zero "
+            "density (log p = −∞): "
             "it has overfitted to the training points."
         )
     else:
@@ -126,7 +132,12 @@ with panel_guard("The measurements"):
         rows = []
         with st.spinner("Fitting and measuring each family…"):
             for name in ("box", "gaussian", "gmm", "kde", "histogram"):
-                cfg = ((CLASSICAL_SETTINGS[name][0], CLASSICAL_SETTINGS[name][4]),) if name in CLASSICAL_SETTINGS else ()
+                if name == family:  # the family chosen above, with your setting: the same numbers as above
+                    cfg = config
+                elif name in CLASSICAL_SETTINGS:
+                    cfg = ((CLASSICAL_SETTINGS[name][0], CLASSICAL_SETTINGS[name][4]),)
+                else:
+                    cfg = ()
                 s = cache.classical_score(name, n, seed, cfg)
                 rows.append({"family": DISPLAY_NAMES[name], "accuracy": s["precision"], "coverage": s["coverage"],
                              "held-out NLL": s["nll"], "gap to floor": s["gap"]})
@@ -135,7 +146,9 @@ with panel_guard("The measurements"):
             "coverage": st.column_config.NumberColumn(format="percent"),
             "held-out NLL": st.column_config.NumberColumn(format="%.3f"),
             "gap to floor": st.column_config.NumberColumn(format="%.3f")})
-        st.caption("NLL of ∞ (shown as blank or inf) means some held-out point got probability zero.")
+        st.caption(f"Each family fitted to the same {n:,} points: the {DISPLAY_NAMES[family].lower()} with your "
+                   "setting above, the others at their default setting. A held-out NLL of Infinity means some "
+                   "held-out point got probability zero.")
 
 
 # ---- 3. watch the MLE box grow ---------------------------------------------------------------------------
@@ -145,16 +158,32 @@ st.markdown("Points arrive one at a time. After each, the maximum-likelihood box
 
 GROW = P + "grow_n"
 PLAYING = P + "playing"
-st.session_state.setdefault(GROW, 2)
+TIMER = P + "grow_timer"  # whether the section was set up to redraw itself on a timer (decided by a full run)
+START = 2  # the first view: two points, the first box with an area
+st.session_state.setdefault(GROW, START)
 st.session_state.setdefault(PLAYING, False)
+st.session_state[GROW] = int(np.clip(st.session_state[GROW], 1, n))  # N may have shrunk below it
 
 
 def _grow_steps(delta: int) -> None:
     st.session_state[GROW] = int(np.clip(st.session_state[GROW] + delta, 1, n))
 
 
+def _reset() -> None:
+    st.session_state[GROW] = START
+    st.session_state[PLAYING] = False
+
+
 def _toggle_play() -> None:
     st.session_state[PLAYING] = not st.session_state[PLAYING]
+    if st.session_state[PLAYING] and st.session_state[GROW] >= n:  # at the end: play again from the start
+        st.session_state[GROW] = START
+
+
+def play_step(k: int) -> int:
+    """How far one tick of Play moves: one point at a time at first, then about 5% more each tick, so that
+    20,000 points play through in about a minute while the first jumps of the box can still be followed."""
+    return max(1, k // 20)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -171,19 +200,23 @@ def _growth_curves(n: int, seed: int):
 
 
 def _grow_view() -> None:
+    if st.session_state[PLAYING] != st.session_state.get(TIMER, False):
+        st.rerun(scope="app")  # Play or Pause was pressed here: only a full run can start or stop the timer
     if st.session_state[PLAYING]:
-        _grow_steps(1)
+        _grow_steps(play_step(int(st.session_state[GROW])))
         if st.session_state[GROW] >= n:
             st.session_state[PLAYING] = False
-    k = min(int(st.session_state[GROW]), n)
     thetas, areas, logliks = _growth_curves(n, seed)
     b = st.columns([1, 1, 1, 1, 3])
     b[0].button("⏸ Pause" if st.session_state[PLAYING] else "▶ Play", on_click=_toggle_play, key=P + "play",
-                width="stretch")
+                width="stretch", help="Points arrive one at a time at first, then faster.")
     b[1].button("Step +1", on_click=_grow_steps, args=(1,), key=P + "step", width="stretch")
     b[2].button("Step −1", on_click=_grow_steps, args=(-1,), key=P + "back", width="stretch")
-    b[3].button("Reset", on_click=_grow_steps, args=(-n,), key=P + "reset", width="stretch")
-    b[4].markdown(f"**n = {k:,}** of {n:,} points · box area **{areas[k - 1]:,.0f}** deg²")
+    b[3].button("Reset", on_click=_reset, key=P + "reset", width="stretch")
+    b[4].slider("Points so far, n", 1, n, key=GROW, label_visibility="collapsed",
+                help="Drag to jump to any n.")
+    k = int(st.session_state[GROW])
+    st.markdown(f"**n = {k:,}** of {n:,} points · box area **{areas[k - 1]:,.0f}** deg²")
     left, right = st.columns([3, 2])
     picture = (Canvas(px_per_degree=HALF).points(X[:k - 1], radius=DOT - 0.5, label="earlier points")
                .box(thetas[k - 1], fill=True, label="the MLE box")
@@ -202,7 +235,8 @@ def _grow_view() -> None:
                                      "degenerate maximum." if k == 1 else ""))
 
 
-st.fragment(guarded("The growing box")(_grow_view), run_every=0.4 if st.session_state[PLAYING] else None)()
+st.session_state[TIMER] = bool(st.session_state[PLAYING])
+st.fragment(guarded("The growing box")(_grow_view), run_every=0.4 if st.session_state[TIMER] else None)()
 
 
 # ---- 4. likelihood explorer --------------------------------------------------------------------------------
@@ -274,13 +308,13 @@ def _explorer_view() -> None:
                                "east edge (longitude)", "log L", width=440, height=380,
                                title="log L as the east edge moves, the rest held",
                                band=(zero.min(), zero.max(), "L = 0 (log L = -inf)") if zero.size else None,
-                               marker=(theta[2], "your east edge"))
+                               marker=(theta[2], "your east edge"), xlim=(min(east[0], 179.0), 180.0))
     right.image(png_uri(profile_chart), width="stretch", alt="likelihood profile")
     if ll == -np.inf:
         st.warning("At least one point lies outside your box, where p_model is 0, so the likelihood of the whole "
                    "sample is 0 and the log-likelihood is −∞, however good the box is elsewhere.")
     note("Shrinking the box raises the likelihood (the same probability spread over less area) right up to the "
-         "moment it loses a point, where the likelihood drops to 0 (the red band on the right). The MLE sits on "
+         "moment it loses a point, where the likelihood drops to 0 (the red band in the chart). The MLE sits on "
          "that edge. L(θ | X) is a function of θ for fixed data, not a probability distribution over θ: it need "
          "not sum to 1 over boxes, and a small box can have a likelihood far above 1.")
 

@@ -90,3 +90,40 @@ def test_a_fault_inside_a_fragment_stays_in_its_panel(monkeypatch):
     assert any("The likelihood explorer" in e.value and "explorer exploded" in e.value for e in at.error)
     assert any("Points A, B and C" in h.value for h in at.header)  # the sections after it still render
     assert at.dataframe[-1].value.shape[0] == 3  # and section 5 still works
+
+
+def _shown_n(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**n = ")).split("**")[1]
+
+
+def test_play_sets_up_the_timer_and_at_the_end_starts_again_and_reset_goes_back(at):
+    at.button(key="wm_play").click().run()  # the section alone reruns, then asks for the whole page
+    assert not at.exception
+    assert at.session_state["wm_playing"] and at.session_state["wm_grow_timer"]  # the timer a browser ticks by
+    at.button(key="wm_play").click().run()  # pause
+    assert not at.session_state["wm_playing"] and not at.session_state["wm_grow_timer"]
+    at.slider(key="wm_grow_n").set_value(1000).run()  # the slider jumps to the end (N = 1,000)
+    assert _shown_n(at) == "n = 1,000"
+    at.button(key="wm_play").click().run()  # Play at the end plays again from the start
+    assert at.session_state["wm_playing"] and at.session_state["wm_grow_n"] <= 3
+    at.button(key="wm_reset").click().run()
+    assert _shown_n(at) == "n = 2" and not at.session_state["wm_playing"]
+
+
+def test_the_comparison_table_measures_the_chosen_family_with_the_chosen_setting(at):
+    at.selectbox(key="wm_family").set_value("kde").run()
+    at.number_input(key="wm_setting_kde").set_value(20.0).run()
+    at.toggle(key="wm_compare_all").set_value(True).run()
+    assert not at.exception
+    above = float(_metric(at, "Held-out NLL").replace(",", ""))
+    rows = {r["family"]: r for r in at.dataframe[0].value.to_dict("records")}
+    assert rows["Kernel density"]["held-out NLL"] == pytest.approx(above, abs=1e-3)  # the same model as above
+    assert any("with your setting" in c.value for c in at.caption)
+
+
+def test_more_mixture_components_than_points_says_how_many_are_used(at):
+    at.number_input(key="wm_n").set_value(10).run()
+    at.selectbox(key="wm_family").set_value("gmm").run()
+    at.number_input(key="wm_setting_gmm").set_value(100).run()
+    assert not at.exception
+    assert any("at most 10 components" in c.value for c in at.caption)

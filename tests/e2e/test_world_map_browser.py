@@ -65,3 +65,29 @@ def test_clicking_the_map_moves_point_c_there_and_the_page_loads_no_plotly(serve
     wait_for_app(app_page)
     assert error_texts(app_page) == []
     screenshot_full(app_page, output_dir / "world_map_clicked.png")
+
+
+def test_play_animates_the_growing_box_and_pause_stops_it(server, app_page, output_dir):
+    """Play must keep adding points on its own. It once moved one step and stopped: the section's timer was only
+    set up by a full run of the page, and Play reran just the section."""
+    app_page.goto(server + "/world_map")
+    wait_for_app(app_page)
+    main = app_page.locator("[data-testid='stMain']")
+
+    def shown_n() -> int:
+        text = main.inner_text()
+        return int(text.split("\nn = ", 1)[1].split(" of", 1)[0].replace(",", ""))
+
+    app_page.wait_for_function("() => document.querySelector(\"[data-testid='stMain']\").innerText"
+                               ".includes('n = 2 of')", timeout=60_000)  # the section has painted
+    app_page.get_by_role("button", name="▶ Play").click()
+    app_page.wait_for_function("() => document.querySelector(\"[data-testid='stMain']\").innerText"
+                               ".includes('n = 30 of')", timeout=60_000)  # 28 ticks, several seconds apart
+    app_page.get_by_role("button", name="⏸ Pause").click()
+    wait_for_app(app_page)
+    app_page.wait_for_timeout(1500)  # a tick already on its way may still land
+    paused = shown_n()
+    app_page.wait_for_timeout(3000)
+    assert shown_n() == paused >= 30  # nothing moves while paused
+    assert error_texts(app_page) == []
+    screenshot_full(app_page, output_dir / "world_map_played.png")

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from gdl.chartimage import LINE_COLORS, line_chart, nice_ticks
-from gdl.mapimage import rgb
+from gdl.chartimage import LINE_COLORS, line_chart, nice_ticks, tick_labels
+from gdl.mapimage import printable, rgb
 
 
 @pytest.mark.parametrize("low, high, expected", [
@@ -37,3 +37,29 @@ def test_band_and_marker_are_drawn():
     marked = np.asarray(line_chart(x, {"y": x}, "x", "y", band=(6, 10, "L = 0"), marker=(5, "here"))).astype(int)
     assert np.any(np.all(marked == [254, 226, 226], axis=2))  # the pale red band
     assert np.abs(marked - plain).sum() > 0
+
+
+@pytest.mark.parametrize("low, high", [(-270.3, -268.1), (179.5, 181.0), (0.001, 0.0052), (13_964_000, 13_966_000),
+                                       (0, 46_919), (-1e-6, 3e-6)])
+def test_tick_labels_never_repeat_and_read_as_their_values(low, high):
+    ticks = nice_ticks(low, high)
+    labels = tick_labels(ticks)
+    assert len(set(labels)) == len(labels) == len(ticks), labels
+    np.testing.assert_allclose([float(label.replace(",", "")) for label in labels], ticks, rtol=1e-9, atol=1e-12)
+
+
+def _is_missing_glyph(ch: str) -> bool:
+    from gdl.mapimage import font
+
+    f = font(20)
+    return f.getmask(ch).getbbox() == f.getmask("\uffff").getbbox() and ch != "\uffff"
+
+
+def test_labels_with_characters_the_font_lacks_are_drawn_with_stand_ins():
+    lacking = "²−∞θ×"
+    assert all(_is_missing_glyph(ch) for ch in lacking)  # each would be drawn as a box
+    assert not any(_is_missing_glyph(ch) for ch in printable("box area (deg²) · log L = −∞ at θ3 × 2 ≤ 5") if ch != " ")
+    x = np.linspace(0, 10, 50)
+    drawn = np.asarray(line_chart(x, {"y": x}, "θ3 (deg)", "box area (deg²)", band=(6, 10, "log L = −∞")))
+    spelled = np.asarray(line_chart(x, {"y": x}, "theta3 (deg)", "box area (deg^2)", band=(6, 10, "log L = -inf")))
+    np.testing.assert_array_equal(drawn, spelled)

@@ -46,3 +46,16 @@ def test_the_picture_is_a_png_data_uri_with_a_legend_band():
     assert uri.startswith("data:image/png;base64,")
     img = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
     assert img.size[0] == c.pixels.shape[1] and img.size[1] > c.pixels.shape[0]  # the legend sits below the map
+
+
+def _picture(canvas) -> np.ndarray:
+    return np.asarray(canvas.image().convert("RGB")).astype(int)
+
+
+def test_a_marker_at_the_top_edge_keeps_its_label_inside_the_picture():
+    at = np.array([[180.0, 90.0]])  # the book's point B typed as "90, 180": the map's top-right corner
+    plain, named = _picture(Canvas().markers(at)), _picture(Canvas().markers(at, labels=["B"]))
+    changed = np.argwhere(np.any(plain != named, axis=2))
+    assert len(changed) > 20  # the letter is drawn...
+    y = Canvas().to_px(at)[0, 1]
+    assert changed[:, 0].min() > y  # ...below the marker, since above it lies outside the picture
