@@ -85,6 +85,20 @@ def class_directions(Z: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]
     return {int(c): (Z[labels == c].mean(axis=0) - centre).astype(np.float32) for c in np.unique(labels)}
 
 
+def class_layout(UV: np.ndarray, labels: np.ndarray) -> tuple[float, tuple]:
+    """How the classes sit in a plane: (the share of points nearer their own class's centre than any other's,
+    the two classes whose centres lie closest, measured in units of their points' spread)."""
+    UV, labels = np.asarray(UV, dtype=np.float64), np.asarray(labels)
+    classes = np.unique(labels)
+    centres = np.stack([UV[labels == c].mean(axis=0) for c in classes])
+    spread = np.array([UV[labels == c].std(axis=0).mean() + 1e-9 for c in classes])
+    nearest = classes[np.argmin(((UV[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)]
+    apart = np.linalg.norm(centres[:, None] - centres[None], axis=2) / (spread[:, None] + spread[None])
+    np.fill_diagonal(apart, np.inf)
+    a, b = np.unravel_index(np.argmin(apart), apart.shape)
+    return float(np.mean(nearest == labels)), tuple(sorted((classes[a].item(), classes[b].item())))
+
+
 def interpolate(z_start: np.ndarray, z_end: np.ndarray, steps: int) -> np.ndarray:
     """A straight line in latent space: `steps` codes from z_start to z_end inclusive, (steps, latent_dim)."""
     if steps < 2:
@@ -215,6 +229,10 @@ class ImageError(ValueError):
     """An uploaded file that cannot be used as an image, with the reason in words."""
 
 
+class BlankImage(ImageError):
+    """An image with nothing on its background (an empty drawing, a plain white picture)."""
+
+
 def read_image(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Decode an uploaded PNG or JPEG into grayscale float32 (h, w) in [0, 1], refusing anything unsafe.
 
@@ -296,7 +314,7 @@ def to_dataset_image(gray: np.ndarray, shape: tuple[int, int], crop_to_content: 
     g = g - np.median(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]]))  # the background to 0
     g = np.clip(g, 0.0, None)
     if g.max() <= 1e-6:
-        raise ImageError("The image is blank: there is nothing on its background to encode.")
+        raise BlankImage("The image is blank: there is nothing on its background to encode.")
     if crop_to_content:
         rows = np.flatnonzero(g.max(axis=1) > 0.2 * g.max())
         cols = np.flatnonzero(g.max(axis=0) > 0.2 * g.max())

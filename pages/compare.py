@@ -55,7 +55,7 @@ active = [job for (d, _), job in runs.items() if d == dataset and not job.finish
 if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, width="stretch"):
     for job in active:
         job.cancel.set()
-        job.message = "Cancelled by you."
+        job.message = jobs.CANCELLED_BY_YOU + "."
 
 
 def _progress_view() -> None:

@@ -201,6 +201,8 @@ else:
                 st.session_state[P + "traj_for"] = traj_id
                 st.session_state[STEP] = 0
                 st.session_state[PLAYING] = False
+                if st.session_state.get(P + "stride", 1) > max(1, S // 10):  # too coarse for this path's S steps
+                    st.session_state.pop(P + "stride")
             st.session_state[STEP] = min(int(st.session_state.get(STEP, 0)), S)
             st.caption(f"{S} steps for {n_chains} chains took {traj['seconds']:.2f} s of sampling (once; now cached).")
 
@@ -289,9 +291,10 @@ else:
                      "everything inwards, then point to the nearest coast. Follow a coloured chain: DDPM's path "
                      "jitters because each step adds fresh noise; DDIM's glides.")
             else:
-                note("At first x̂_0 is one grey average of all the images; within a few steps it commits to a shape, "
-                     "and the late steps only sharpen strokes. x_t lags behind x̂_0: it is x̂_0 plus the noise that "
-                     "is still left." + (" With a class chosen, guidance pushes every chain towards that digit."
+                note("At the first steps x̂_0 is the noise itself, blown up and clipped to black and white: it "
+                     "divides by √ᾱ_t, almost 0. Within some tens of steps the guesses calm down into much the same "
+                     "blurred average image; then each commits to a shape, and the late steps only sharpen strokes. "
+                     "x_t lags behind x̂_0: it is x̂_0 plus the noise that is still left." + (" With a class chosen, guidance pushes every chain towards that digit."
                                          if label is not None else ""))
             frames_for = dict(traj=traj, view=view)
             d = st.columns(2)
@@ -340,10 +343,10 @@ else:
                     col.image(plots.image_grid(r["samples"], columns=8, scale=6 if dataset == "digits" else 2),
                               caption=f"{n_race} {name} samples", width="stretch")
             speedup = raced["DDPM"]["seconds"] / max(raced["DDIM"]["seconds"], 1e-9)
-            note(f"DDIM made its samples with {T_model // max(race_steps, 1)}× fewer network calls ({speedup:.1f}× "
-                 "faster here) and lands close to DDPM's quality until the steps get very few, when its samples "
-                 "blur. DDIM with η = 0 is deterministic: the same seed gives the very same samples every time, so "
-                 "the starting noise x_T alone decides the sample. DDPM's fresh noise at each step does not.")
+            note(f"DDIM made its samples with {T_model / max(race_steps, 1):.3g}× fewer network calls ({speedup:.1f}× "
+                 f"faster here). {dui.race_verdict(raced, is_world)} DDIM with η = 0 is deterministic: the same "
+                 "seed gives the very same samples every time, so the starting noise x_T alone decides the sample. "
+                 "DDPM's fresh noise at each step does not.")
 
 # ---- 5. conditional digits -------------------------------------------------------------------------------------
 st.header("5 · Draw me a 7: class-conditional digits with guidance")
@@ -363,8 +366,14 @@ else:
     )
     dkey = dui.model_key(digits_model)
     c = st.columns([3, 2, 1])
-    digit = c[0].segmented_control("Class", list(range(10)), default=7, key=P + "digit")
+
+    def _keep_a_digit() -> None:  # a click on the chosen digit would unselect it: keep it chosen instead
+        if st.session_state.get(P + "digit") is None:
+            st.session_state[P + "digit"] = st.session_state.get(P + "last_digit", 7)
+
+    digit = c[0].segmented_control("Class", list(range(10)), default=7, key=P + "digit", on_change=_keep_a_digit)
     digit = 7 if digit is None else int(digit)
+    st.session_state[P + "last_digit"] = digit
     w = float(c[1].slider("Guidance strength w", 0.0, 6.0, 2.0, 0.5, key=P + "w"))
     dseed = int(c[2].number_input("Seed", 0, 1_000_000, 3, key=P + "dseed"))
     with panel_guard("Conditional digits"):
@@ -473,7 +482,7 @@ if b[0].button("🏋️ Train", type="primary", key=P + "train", disabled=runnin
     st.rerun()
 if b[1].button("✋ Cancel", key=P + "cancel", disabled=not running, width="stretch"):
     job.cancel.set()
-    job.message = "Cancelled by you: the model keeps the weights it had."
+    job.message = jobs.CANCELLED_BY_YOU + "."
 
 
 def _progress_view() -> None:

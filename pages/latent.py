@@ -9,7 +9,7 @@ from gdl.data.idx import IDXError
 from gdl.models import DISPLAY_NAMES
 from gdl.ui import jobs
 from gdl.ui import latent as ui
-from gdl.ui.widgets import guarded, note, panel_guard, plain, through_app
+from gdl.ui.widgets import guarded, natural_image, note, panel_guard, plain, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -100,7 +100,7 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
     if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, width="stretch"):
         for job in active:
             job.cancel.set()
-            job.message = "Cancelled by you."
+            job.message = jobs.CANCELLED_BY_YOU + "."
 
     def _training_view() -> None:
         mine = [(f, job) for (d, f), job in runs.items() if d == data_id]
@@ -123,7 +123,7 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
             if job.status == "done" and diverged:  # the NaN guard stopped it: say so, not "success"
                 st.error(f"{job.label}: {job.message} The model keeps its last good weights (**trained here**).")
             elif job.status == "done":
-                st.success(f"{job.label}: {job.message} Choose **trained here** as the model source to explore it.")
+                st.success(f"{job.label}: {job.message} The page now shows it (model source: **trained here**).")
         running = any(not job.finished for _, job in mine)
         if not running and st.session_state.get(P + "was_running"):
             st.session_state[P + "was_running"] = False
@@ -133,7 +133,8 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
 
     st.fragment(_training_view, run_every=1.0 if active else None)()
     st.caption("The loss is split into its two terms: the **reconstruction** term (how far decoded images are "
-               "from the originals, in nats for the VAE) and, for the VAE, the **KL** term (how far each image's "
+               "from the originals, in nats for the VAE; a density over continuous pixels can exceed 1, so "
+               "this term can fall below 0) and, for the VAE, the **KL** term (how far each image's "
                "code distribution q(z|x) strays from the prior N(0, I)). Training runs in the background; the "
                "rest of the page stays usable.")
 
@@ -174,10 +175,11 @@ if L > 2:
     if how == "two latent dimensions":
         d = c[2].columns(2)
         i = d[0].selectbox("Horizontal", range(L), format_func=lambda k: f"z{k + 1}", key=P + f"dim_i_{token}")
-        j = d[1].selectbox("Vertical", range(L), index=1, format_func=lambda k: f"z{k + 1}", key=P + f"dim_j_{token}")
-        if i == j:
-            st.error("Choose two different dimensions for the plane.")
-            st.stop()
+        others = [k for k in range(L) if k != i]  # the vertical axis offers every dimension but the horizontal one
+        if st.session_state.get(P + f"dim_j_{token}") == i:
+            st.session_state[P + f"dim_j_{token}"] = others[0]
+        j = d[1].selectbox("Vertical", others, format_func=lambda k: f"z{k + 1}",
+                           key=P + f"dim_j_{token}")
         view = latent.dims_view(L, i, j, origin=Z.mean(axis=0))
     else:
         view = latent.pca_view(Z)
@@ -213,9 +215,19 @@ with panel_guard("The latent map"):
              + ". In the grid, "
              "neighbouring tiles look alike: the decoder maps nearby points to similar tins.")
     elif has_labels:
-        note("Each digit gathers in its own region of the map, with no label used in training: the encoder "
-             "puts similar images near each other. Between the regions, the grid shows the decoder morphing "
-             "one digit into the next; where two regions overlap, the digits look alike (4 and 9, 3 and 5).")
+        share, (a, b) = latent.class_layout(UV, targets)
+        sliced = (f"This plane is a slice through all {L} dimensions, the others held at their mean, so digits "
+                  "that are apart in the full space can overlap here (the PCA plane often shows more). "
+                  if L > 2 and view.labels[0].startswith("z") else "")
+        note(sliced + (
+            f"Each digit gathers in its own region of the map, with no label used in training: {share:.0%} of the "
+            "images lie nearer their own digit's centre than any other's. The encoder puts similar images near "
+            "each other. Between the regions, the grid shows the decoder morphing one digit into the next; the "
+            f"two digits whose regions sit closest are {a} and {b}."
+            if share >= 0.6 else
+            f"In this plane the digits are not sorted apart: only {share:.0%} of the images lie nearer their own "
+            "digit's centre than any other's, so the grid decodes much the same image everywhere. A model trained "
+            "longer, or a plane that shows more of the space, sorts them better."))
     else:
         note("Nearby points decode to similar images: the grid changes smoothly from tile to tile.")
 
@@ -303,10 +315,17 @@ def _interpolation_view() -> None:
     t_ = np.linspace(0, 1, steps, dtype=np.float32)[:, None, None]
     crossfade = (1 - t_) * X[a] + t_ * X[b]
     s = max(2, 64 // shape[0])
-    st.image(plots.image_grid(np.concatenate([X[a:a + 1], decoded, X[b:b + 1]]), columns=steps + 2, scale=s),
-             caption="In latent space: the real start image, the decoded steps, the real end image.")
-    st.image(plots.image_grid(np.concatenate([X[a:a + 1], crossfade, X[b:b + 1]]), columns=steps + 2, scale=s),
-             caption="In pixel space, for comparison: a cross-fade, (1 − t)·start + t·end.")
+    natural_image(st, plots.image_grid(np.concatenate([X[a:a + 1], decoded, X[b:b + 1]]), columns=steps + 2,
+                                       scale=s),
+                  caption="In latent space: the real start image, the decoded steps, the real end image.")
+    natural_image(st, plots.image_grid(np.concatenate([X[a:a + 1], crossfade, X[b:b + 1]]), columns=steps + 2,
+                                       scale=s),
+                  caption="In pixel space, for comparison: a cross-fade, (1 − t)·start + t·end.")
+    if a == b:
+        note("Start and end are the same image, so both walks stand still: choose two different images to see "
+             "the latent walk pass through plausible images while the cross-fade lays two faint ones over each "
+             "other.")
+        return
     note("The walk in latent space passes through plausible images all the way: each step is a tin (or a "
          "digit) of its own, changing gradually. The cross-fade in pixel space is only ever two faint images "
          "laid over each other: the data does not live on straight lines in pixel space, but it nearly does in "
@@ -338,23 +357,26 @@ def _attribute_view() -> None:
     k = int(c[1].number_input("Image number", 0, n - 1, typical, key=P + "attr_image"))
     strength = float(c[2].slider("Strength: how much of the vector to add", -1.5, 1.5, 0.5, step=0.05,
                                  key=P + "attr_strength",
-                                 help="1 adds the whole vector: the gap between the bottom and top quarters."))
+                                 help="1 adds the whole vector: " + (
+                                     "the gap between the mean codes of the bottom and top quarters."
+                                     if has_factors else "the gap between the digit's mean code and the mean "
+                                     "code of all images.")))
     v = vectors[name]
     z = Z[k] + strength * v
     cols = st.columns([1, 1, 1, 3])
     s = max(2, 128 // shape[0])
-    cols[0].image(plots.image_grid(X[k:k + 1], columns=1, scale=s), caption="the image")
-    cols[1].image(plots.image_grid(ui.decode(model, Z[k:k + 1]), columns=1, scale=s), caption="decoded z")
-    cols[2].image(plots.image_grid(ui.decode(model, z[None]), columns=1, scale=s),
-                  caption=f"decoded z {'+' if strength >= 0 else '−'} {abs(strength):.1f} · “{name}”")
+    natural_image(cols[0], plots.image_grid(X[k:k + 1], columns=1, scale=s), caption="the image")
+    natural_image(cols[1], plots.image_grid(ui.decode(model, Z[k:k + 1]), columns=1, scale=s), caption="decoded z")
+    natural_image(cols[2], plots.image_grid(ui.decode(model, z[None]), columns=1, scale=s),
+                  caption=f"decoded z {'+' if strength >= 0 else '−'} {abs(strength):.2f} · “{name}”")
     ladder = Z[k] + np.linspace(-1, 1, 5, dtype=np.float32)[:, None] * v
-    cols[3].image(plots.image_grid(ui.decode(model, ladder), columns=5, scale=max(1, s // 2)),
+    natural_image(cols[3], plots.image_grid(ui.decode(model, ladder), columns=5, scale=max(1, s // 2)),
                   caption="strength −1, −½, 0, +½, +1")
     st.caption(f"The vector “{name}” = (" + ", ".join(f"{x:+.2f}" for x in v) + ")")
-    note("Adding the vector changes that one attribute and keeps the rest of the image: the same tin, taller. "
+    note(f"Adding the vector changes that one attribute and keeps the rest of the image: the same tin, {name}. "
          "It works because the attribute varies along a consistent direction in the latent space. Push too far, "
-         "past the tallest (or widest) tins in the data, and the code leaves the region the decoder was trained "
-         "on: the picture breaks up." if has_factors
+         f"past the {'tallest' if name == 'taller' else 'widest'} tins in the data, and the code leaves the region "
+         "the decoder was trained on: the picture breaks up." if has_factors
          else "Adding the vector pulls the image towards that digit while it keeps some of its own style; with a "
               "large strength every image becomes the average look of the digit.")
 
@@ -391,19 +413,25 @@ else:
                 st.metric("Sampling draws that land in a hole", f"{holes:.0%}",
                           help="Share of 2,000 draws from the sampling distribution that lie farther from "
                                "every image's code than 99% of codes lie from their nearest neighbour.")
-                st.caption(f"98% of the codes lie within: {spread}" + (", …" if len(lo) > 4 else "") + ".")
+                st.caption(f"98% of the codes lie within: {spread}" + (", …" if len(lo) > 4 else "."))
                 st.image(plots.image_grid(m.sample(24, seed=1), columns=8, scale=max(1, 96 // shape[0])),
                          caption="24 decoded draws: " + ("N(0, I), the prior" if m.name == "vae"
                                                          else "a Gaussian fitted to the codes"),
                          width="stretch")
         (ae_holes, ae_width), (vae_holes, vae_width) = stats["Autoencoder"], stats["VAE"]
-        note(f"Compare the two maps' axes. The autoencoder's codes sprawl over whatever range training happened to "
-             f"give them (up to {ae_width:.0f} units wide) and fill it unevenly, leaving empty space around them: "
-             f"{ae_holes:.0%} of its draws land where no training code lies, where the decoder was never trained, "
-             f"and decode to smudges or hybrids. The KL term pulls the VAE's codes in towards N(0, I) (at most {vae_width:.0f} "
-             f"units wide) and fills the gaps: {vae_holes:.0%} of its prior draws land in one"
-             + (", so more of its samples look like the data." if vae_holes < ae_holes else
-                "; with this little KL pressure the difference is small."))
+        dims = (ae.config.latent_dim, model.config.latent_dim)
+        note(f"Compare the two maps' axes. The autoencoder's codes spread over whatever range training happened to "
+             f"give them (up to {ae_width:.0f} units wide); {ae_holes:.0%} of draws from the Gaussian fitted to "
+             "them land where no training code lies, where the decoder was never trained, and decode to smudges "
+             f"or hybrids. The KL term pulls the VAE's codes in towards N(0, I) (at most {vae_width:.0f} units "
+             "wide) "
+             + (f"and fills the gaps: only {vae_holes:.0%} of its prior draws land in a hole, so more of its "
+                "samples look like the data." if vae_holes < ae_holes else
+                f"but here it does not fill them better: {vae_holes:.0%} of its prior draws land in a hole. A VAE "
+                "trained only briefly, or given more dimensions than the data needs, leaves parts of its prior "
+                "unused; train it longer, or with fewer dimensions, and compare again.")
+             + (f" The two have different numbers of latent dimensions ({dims[0]} and {dims[1]}), so compare the "
+                "shares of holes only roughly." if dims[0] != dims[1] else ""))
 
 # ---- 7. encode your own ---------------------------------------------------------------------------------------------
 st.header("7 · Encode your own image")
@@ -417,8 +445,8 @@ if dataset == "digits":
     how_in = st.radio("Your image", ["Upload a file", "Draw a digit"], horizontal=True, key=P + "mine_how",
                       label_visibility="collapsed")
 if how_in == "Upload a file":
-    upload = st.file_uploader("Your image (PNG or JPEG, at most 5 MB)", type=["png", "jpg", "jpeg"],
-                              key=P + "upload")
+    upload = st.file_uploader("Your image (PNG or JPEG)", type=["png", "jpg", "jpeg"], key=P + "upload",
+                              max_upload_size=latent.MAX_UPLOAD_BYTES // 2**20)  # the widget states the limit
     if upload is not None:
         picture, picture_name = upload.getvalue(), upload.name
 else:
@@ -431,6 +459,11 @@ if picture is not None:
         gray = latent.read_image(picture)
         mine = latent.to_dataset_image(gray, shape, crop_to_content=not has_factors,
                                        content_box=(1.0, 0.75) if dataset == "digits" else (0.72, 0.72))
+    except latent.BlankImage as err:
+        if how_in == "Upload a file":
+            st.error(f"**{plain(picture_name)}**: {plain(err)}", icon="🚫")
+        else:  # a tap on the pad sends an empty drawing: not an error, just nothing drawn yet
+            st.info("Nothing drawn yet: press and drag in the box to draw a digit.")
     except latent.ImageError as err:
         st.error(f"**{plain(picture_name)}**: {plain(err)}", icon="🚫")
     else:
@@ -438,17 +471,22 @@ if picture is not None:
             z_mine = model.encode(mine[None])
             cols = st.columns([1, 1, 3])
             s = max(2, 128 // shape[0])
-            cols[0].image(plots.image_grid(mine[None], columns=1, scale=s), caption="your image, as the model sees it")
-            cols[1].image(plots.image_grid(ui.decode_now(model, z_mine), columns=1, scale=s), caption="decoded from its z")
+            natural_image(cols[0], plots.image_grid(mine[None], columns=1, scale=s),
+                          caption="your image, as the model sees it")
+            natural_image(cols[1], plots.image_grid(ui.decode_now(model, z_mine), columns=1, scale=s),
+                          caption="decoded from its z")
             cols[2].plotly_chart(latent.latent_scatter_figure(UV, colour, colour_by, view.labels,
                                                               categorical=categorical, extent=None, height=360,
                                                               markers={"yours": tuple(view.to_plane(z_mine)[0])}),
                                  key=P + "mine_map", config={"displayModeBar": False})
             err_mine = float(((ui.decode_now(model, z_mine)[0] - mine) ** 2).mean())
             typical = float(np.median(ui.reconstruction(model, dataset, idx_paths)))
+            ratio = err_mine / max(typical, 1e-12)
             note(f"Your image lands at the star. Its reconstruction error is {err_mine:.4f} per pixel, against "
-                 f"{typical:.4f} for a typical image of the data: "
-                 + ("close to the data's, so the model knows images like yours." if err_mine < 3 * typical else
+                 f"{typical:.4f} for a typical image of the data ({ratio:.1f}×): "
+                 + ("close to the data's, so the model knows images like yours." if ratio < 1.5 else
+                    "larger than the data's, so your image is at the edge of what the model knows: it decodes "
+                    "something like it, not quite it." if ratio < 3 else
                     "much larger, so the model has never seen anything like it and decodes the nearest thing it "
                     "knows."))
 
@@ -469,8 +507,8 @@ with panel_guard("The measurements"):
              caption="Top: images of the data; bottom: decoded from their codes.")
     if has_factors:
         r = latent.factor_correlations(Z, targets)
-        rows = [{"latent dimension": f"z{k + 1}", "r with height": round(float(r[k, 0]), 3),
-                 "r with width": round(float(r[k, 1]), 3),
+        rows = [{"latent dimension": f"z{k + 1}", "r with height": f"{r[k, 0]:+.3f}",
+                 "r with width": f"{r[k, 1]:+.3f}",
                  "tracks": FACTORS[int(np.argmax(np.abs(r[k])))] if np.abs(r[k]).max() > 0.8 else "no single factor"}
                 for k in range(L)]
         st.table(rows)

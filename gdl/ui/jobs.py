@@ -25,6 +25,7 @@ import streamlit as st
 MAX_CONCURRENT = 2  # trainings running at once on this server (2 cores)
 ABANDON_SECONDS = 30.0  # a run nobody has looked at for this long is cancelled
 MAX_SECONDS = 300.0  # the longest budget a page may ask for
+CANCELLED_BY_YOU = "Cancelled by you"  # what a page's Cancel button writes into the job's message
 
 
 @st.cache_resource(show_spinner=False)
@@ -200,6 +201,15 @@ def fit_model(spec: TrainSpec, job: Job):
             proc.kill()
             proc.wait()
         _CHILDREN.discard(proc)
+
+
+def report(job: Job, model) -> None:
+    """Set `job.message` for a finished training: the trainer's own message, or, when the user cancelled it,
+    how far it got and that the model trained so far is kept (every page keeps a cancelled run's model)."""
+    if job.cancel.is_set() and job.message.startswith(CANCELLED_BY_YOU):
+        job.message = f"{CANCELLED_BY_YOU} after {model.history_.steps} steps; the model trained so far is kept."
+    else:
+        job.message = model.history_.message
 
 
 def training_pids() -> list[int]:

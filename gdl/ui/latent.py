@@ -154,10 +154,7 @@ def training_work(family: str, X: np.ndarray, overrides: dict, seconds: float, d
     """The function a background job runs: train a fresh latent model on X and return it (on the CPU)."""
     def work(job):
         model = jobs.fit_model(jobs.TrainSpec(family, X, overrides, seconds=seconds, device=device, seed=seed), job)
-        if job.cancel.is_set() and job.message.startswith("Cancelled by you"):
-            job.message = f"Cancelled by you after {model.history_.steps} steps; the model trained so far is kept."
-        else:
-            job.message = model.history_.message
+        jobs.report(job, model)
         return model
 
     return work

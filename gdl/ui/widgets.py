@@ -78,3 +78,9 @@ def guarded(what: str):
 def note(text: str) -> None:
     """A 'what to notice' sentence under a figure."""
     st.info(text, icon="👀")
+
+
+def natural_image(container, image, **kwargs) -> None:
+    """st.image at the picture's own pixel width: a caption wider than a small picture would otherwise enlarge
+    it, and pictures shown side by side at one scale would come out at different sizes."""
+    container.image(image, width=int(getattr(image, "shape", (0, 0))[1]) or "content", **kwargs)

@@ -100,3 +100,10 @@ def test_digits_noise_forward_step_backward_and_draw_a_chosen_class():
     at.selectbox(key="dif_class").set_value(3).run()
     assert not at.exception
     assert _counter(at).startswith("**step 0 of ")  # a new class is a new path: back to pure noise
+
+    digit = next(b for b in at.get("button_group") if b.key == "dif_digit")
+    digit.set_value(4).run()
+    assert "Read as a 4 by the classifier" in [m.label for m in at.metric]
+    next(b for b in at.get("button_group") if b.key == "dif_digit").unselect(4).run()  # a click on the chosen one
+    assert next(b for b in at.get("button_group") if b.key == "dif_digit").value == 4  # stays chosen, shown so
+    assert "Read as a 4 by the classifier" in [m.label for m in at.metric]

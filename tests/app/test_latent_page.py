@@ -118,3 +118,30 @@ def test_training_in_the_page_shows_progress_then_can_be_cancelled(at):
     assert not at.exception
     # a cancelled run keeps the model it had: the page can show it
     assert "trained here" in at.selectbox(key="lat_source").options
+
+
+def test_a_3d_model_trained_here_never_offers_the_same_dimension_twice_and_the_notes_fit_it(at):
+    at.selectbox(key="lat_data").set_value("digits").run()
+    at.slider(key="lat_train_dim").set_value(3)
+    at.slider(key="lat_train_seconds").set_value(5)
+    at.button(key="lat_train").click().run()
+
+    def source():
+        return at.session_state["lat_source"] if "lat_source" in at.session_state else None
+
+    deadline = time.time() + 120
+    while time.time() < deadline and source() != "trained here":
+        time.sleep(1.0)
+        at.run()
+    assert source() == "trained here"
+    horizontal = next(s for s in at.selectbox if s.label == "Horizontal")
+    vertical = next(s for s in at.selectbox if s.label == "Vertical")
+    assert 0 not in vertical.options and vertical.value == 1
+    horizontal.set_value(1).run()  # onto the vertical axis: the vertical axis moves off it, no error, no stop
+    assert not at.exception and not at.error
+    vertical = next(s for s in at.selectbox if s.label == "Vertical")
+    assert vertical.value != 1 and 1 not in vertical.options
+    assert any(m.value.startswith("<img") and 'alt="decoder(z)"' in m.value for m in at.markdown)  # sliders drawn
+    notes = " ".join(i.value for i in at.info)
+    assert "a slice through all 3 dimensions" in notes
+    assert "different numbers of latent dimensions (2 and 3)" in notes  # the shipped 2-D autoencoder beside it

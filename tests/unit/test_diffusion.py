@@ -276,3 +276,18 @@ def test_checkpoint_round_trip_gives_the_same_samples(tiny, tmp_path):
     loaded = checkpoints.load(tmp_path / "d.pt")
     assert np.array_equal(loaded.sample(10, seed=5, method="ddim", steps=10),
                           tiny.sample(10, seed=5, method="ddim", steps=10))
+
+
+def test_the_race_verdict_follows_the_race_numbers():
+    from gdl.data import world
+    from gdl.ui.diffusion import race_verdict
+
+    land = world.sample(200, seed=0)
+    sea = np.tile(np.array([[-150.0, 0.0]], dtype=np.float32), (200, 1))  # the middle of the Pacific
+    same = race_verdict({"DDPM": {"samples": land}, "DDIM": {"samples": land}}, is_world=True)
+    assert same.startswith("Its samples are about as good") and "DDPM 100%, DDIM 100%" in same
+    worse = race_verdict({"DDPM": {"samples": land}, "DDIM": {"samples": sea}}, is_world=True)
+    assert worse.startswith("With this few steps its samples fall behind") and "DDIM 0%" in worse
+    digits = race_verdict({"DDPM": {"confidence": 0.9}, "DDIM": {"confidence": 0.7}}, is_world=False)
+    assert "classifier confidence: DDPM 0.90, DDIM 0.70" in digits
+    assert "by eye" in race_verdict({"DDPM": {}, "DDIM": {}}, is_world=False)

@@ -90,3 +90,18 @@ def test_the_child_never_runs_the_servers_main_script(tmp_path, monkeypatch):
     model = jobs.fit_model(jobs.TrainSpec("flow", X, seconds=1, device="cpu", seed=0), FakeJob())
     assert model.history_.steps > 0
     assert not marker.exists()
+
+
+def test_the_report_of_a_finished_run_says_whether_you_cancelled_it_and_that_the_model_is_kept():
+    from types import SimpleNamespace
+
+    from gdl.train import TrainResult
+
+    model = SimpleNamespace(history_=TrainResult(steps=42, status="cancelled", message="Cancelled after 42 steps."))
+    job = SimpleNamespace(cancel=threading.Event(), message="")
+    jobs.report(job, model)
+    assert job.message == "Cancelled after 42 steps."  # the trainer's own words when nobody pressed Cancel
+    job.cancel.set()
+    job.message = jobs.CANCELLED_BY_YOU + "."  # what every page's Cancel button writes
+    jobs.report(job, model)
+    assert job.message == "Cancelled by you after 42 steps; the model trained so far is kept."

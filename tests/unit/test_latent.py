@@ -275,3 +275,15 @@ def test_the_shipped_vae_fills_its_prior_better_than_the_autoencoder_on_tins():
         model = checkpoints.load_shipped(family, "tins")
         holes[family] = latent.hole_fraction(latent.prior_codes(model, 1000, seed=0), model.encode(X))
     assert holes["vae"] < holes["ae"]
+
+
+def test_class_layout_finds_the_separation_and_the_closest_pair():
+    rng = np.random.default_rng(0)
+    centres = {0: (0, 0), 1: (10, 0), 2: (10, 1.5), 3: (0, 10)}  # 1 and 2 sit close together
+    labels = np.repeat(list(centres), 200)
+    UV = np.array([centres[c] for c in labels]) + rng.normal(scale=0.5, size=(len(labels), 2))
+    share, pair = latent.class_layout(UV, labels)
+    assert pair == (1, 2)
+    assert 0.9 < share < 1.0  # 1 and 2 overlap a little; 0 and 3 never miss
+    mixed, _ = latent.class_layout(rng.normal(size=(800, 2)), labels)  # one cloud, labels at random
+    assert mixed < 0.5
