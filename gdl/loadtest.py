@@ -129,7 +129,8 @@ async def _session(browser, url: str, index: int, report: Report, pages: list[st
             report.errors += [f"session {index} {path}: {await e.inner_text()}"[:300] for e in errors]
             if path == "/world_map":
                 # The likelihood explorer's θ3 slider: move it one notch and time until the metric changes.
-                slider = page.locator("[data-testid='stSlider'] input[type=range]").nth(3)
+                slider = (page.locator("[data-testid='stSlider']").filter(has_text="θ3: east edge")
+                          .locator("input[type=range]"))
                 metric = page.locator("[data-testid='stMetricValue']").nth(6)  # the box area: changes on every move
                 before = await metric.inner_text()
                 await slider.focus()
