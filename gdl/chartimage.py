@@ -27,10 +27,12 @@ def nice_ticks(low: float, high: float, count: int = 5) -> np.ndarray:
     if high <= low:
         high = low + (abs(low) or 1.0)
     raw = (high - low) / max(count, 1)
+    if not raw > 0:  # a range narrower than float precision
+        return np.array([low])
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = math.ceil(low / step - 1e-9) * step
-    return np.arange(first, high + step * 1e-6, step)
+    first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-6)
+    return np.unique(np.arange(first, last + 1) * step)  # whole multiples of the step: zero is exactly 0
 
 
 def tick_labels(ticks) -> list[str]:
@@ -38,12 +40,15 @@ def tick_labels(ticks) -> list[str]:
     ticks = np.asarray(ticks, dtype=np.float64)
     if ticks.size == 0:
         return []
-    step = float(np.min(np.diff(ticks))) if ticks.size > 1 else (abs(float(ticks[0])) or 1.0)
-    largest = float(np.max(np.abs(ticks)))
+    step = float(np.min(np.diff(ticks))) if ticks.size > 1 else 0.0
+    if not (math.isfinite(step) and step > 0):
+        return [f"{t:.6g}" for t in ticks]
+    ticks = np.where(np.abs(ticks) < step * 1e-6, 0.0, ticks)  # no "-0.0"
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    if largest < 1e7 and decimals <= 3:
-        return [f"{0.0 if t == 0 else t:,.{decimals}f}" for t in ticks]
-    digits = max(1, math.floor(math.log10(largest or 1.0)) - math.floor(math.log10(step)) + 1)
+    fixed = [f"{t:,.{decimals}f}" for t in ticks]
+    if decimals <= 3 and max(len(label) for label in fixed) <= 12:
+        return fixed
+    digits = max(1, math.floor(math.log10(float(np.max(np.abs(ticks))))) - math.floor(math.log10(step)) + 1)
     return [f"{t:.{digits}g}" for t in ticks]
 
 

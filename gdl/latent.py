@@ -87,9 +87,11 @@ def class_directions(Z: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]
 
 def class_layout(UV: np.ndarray, labels: np.ndarray) -> tuple[float, tuple]:
     """How the classes sit in a plane: (the share of points nearer their own class's centre than any other's,
-    the two classes whose centres lie closest, measured in units of their points' spread)."""
+    the two classes whose centres lie closest, measured in units of their points' spread; None with one class)."""
     UV, labels = np.asarray(UV, dtype=np.float64), np.asarray(labels)
     classes = np.unique(labels)
+    if len(classes) < 2:
+        return 1.0, None
     centres = np.stack([UV[labels == c].mean(axis=0) for c in classes])
     spread = np.array([UV[labels == c].std(axis=0).mean() + 1e-9 for c in classes])
     nearest = classes[np.argmin(((UV[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)]

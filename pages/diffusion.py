@@ -343,8 +343,10 @@ else:
                     col.image(plots.image_grid(r["samples"], columns=8, scale=6 if dataset == "digits" else 2),
                               caption=f"{n_race} {name} samples", width="stretch")
             speedup = raced["DDPM"]["seconds"] / max(raced["DDIM"]["seconds"], 1e-9)
-            note(f"DDIM made its samples with {T_model / max(race_steps, 1):.3g}× fewer network calls ({speedup:.1f}× "
-                 f"faster here). {dui.race_verdict(raced, is_world)} DDIM with η = 0 is deterministic: the same "
+            calls = (f"DDIM made its samples with {T_model / max(race_steps, 1):.3g}× fewer network calls "
+                     f"({speedup:.1f}× faster here). {dui.race_verdict(raced, is_world)}" if race_steps < T_model else
+                     "With as many steps as DDPM, DDIM makes as many network calls; choose fewer steps to race it.")
+            note(f"{calls} DDIM with η = 0 is deterministic: the same "
                  "seed gives the very same samples every time, so the starting noise x_T alone decides the sample. "
                  "DDPM's fresh noise at each step does not.")
 
@@ -366,14 +368,7 @@ else:
     )
     dkey = dui.model_key(digits_model)
     c = st.columns([3, 2, 1])
-
-    def _keep_a_digit() -> None:  # a click on the chosen digit would unselect it: keep it chosen instead
-        if st.session_state.get(P + "digit") is None:
-            st.session_state[P + "digit"] = st.session_state.get(P + "last_digit", 7)
-
-    digit = c[0].segmented_control("Class", list(range(10)), default=7, key=P + "digit", on_change=_keep_a_digit)
-    digit = 7 if digit is None else int(digit)
-    st.session_state[P + "last_digit"] = digit
+    digit = int(c[0].segmented_control("Class", list(range(10)), default=7, required=True, key=P + "digit"))
     w = float(c[1].slider("Guidance strength w", 0.0, 6.0, 2.0, 0.5, key=P + "w"))
     dseed = int(c[2].number_input("Seed", 0, 1_000_000, 3, key=P + "dseed"))
     with panel_guard("Conditional digits"):

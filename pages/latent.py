@@ -123,13 +123,19 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
             if job.status == "done" and diverged:  # the NaN guard stopped it: say so, not "success"
                 st.error(f"{job.label}: {job.message} The model keeps its last good weights (**trained here**).")
             elif job.status == "done":
-                st.success(f"{job.label}: {job.message} The page now shows it (model source: **trained here**).")
+                st.success(f"{job.label}: {job.message} " + (
+                    "The page now shows it (model source: **trained here**)." if family == "vae" else
+                    "Section 6 now compares it with the VAE."))
         running = any(not job.finished for _, job in mine)
         if not running and st.session_state.get(P + "was_running"):
             st.session_state[P + "was_running"] = False
-            st.session_state[P + "source"] = "trained here"
+            vae_job = runs.get((data_id, "vae"))
+            if vae_job is not None and vae_job is st.session_state.get(P + "watched_vae") and vae_job.result is not None:
+                st.session_state[P + "source"] = "trained here"  # the VAE just trained: show it
             st.rerun()  # a training finished: redraw the page with the new model
         st.session_state[P + "was_running"] = running
+        vae_job = runs.get((data_id, "vae"))
+        st.session_state[P + "watched_vae"] = vae_job if vae_job is not None and not vae_job.finished else None
 
     st.fragment(_training_view, run_every=1.0 if active else None)()
     st.caption("The loss is split into its two terms: the **reconstruction** term (how far decoded images are "
@@ -215,18 +221,20 @@ with panel_guard("The latent map"):
              + ". In the grid, "
              "neighbouring tiles look alike: the decoder maps nearby points to similar tins.")
     elif has_labels:
-        share, (a, b) = latent.class_layout(UV, targets)
-        sliced = (f"This plane is a slice through all {L} dimensions, the others held at their mean, so digits "
-                  "that are apart in the full space can overlap here (the PCA plane often shows more). "
+        share, pair = latent.class_layout(UV, targets)
+        kind, kinds = ("digit", "digits") if dataset == "digits" else ("class", "classes")
+        sliced = (f"This view looks along two of the {L} dimensions (the grid holds the others at their mean), so "
+                  f"{kinds} that are apart in the full space can overlap here; the PCA plane often shows more. "
                   if L > 2 and view.labels[0].startswith("z") else "")
+        closest = f"; the two {kinds} whose regions sit closest are {pair[0]} and {pair[1]}" if pair else ""
         note(sliced + (
-            f"Each digit gathers in its own region of the map, with no label used in training: {share:.0%} of the "
-            "images lie nearer their own digit's centre than any other's. The encoder puts similar images near "
-            "each other. Between the regions, the grid shows the decoder morphing one digit into the next; the "
-            f"two digits whose regions sit closest are {a} and {b}."
+            f"Each {kind} gathers in its own region of the map, with no label used in training: {share:.0%} of the "
+            f"images lie nearer their own {kind}'s centre than any other's. The encoder puts similar images near "
+            f"each other. Between the regions, the grid shows the decoder morphing one {kind} into the next"
+            f"{closest}."
             if share >= 0.6 else
-            f"In this plane the digits are not sorted apart: only {share:.0%} of the images lie nearer their own "
-            "digit's centre than any other's, so the grid decodes much the same image everywhere. A model trained "
+            f"In this plane the {kinds} are not sorted apart: only {share:.0%} of the images lie nearer their own "
+            f"{kind}'s centre than any other's, so the grid decodes much the same image everywhere. A model trained "
             "longer, or a plane that shows more of the space, sorts them better."))
     else:
         note("Nearby points decode to similar images: the grid changes smoothly from tile to tile.")
@@ -459,13 +467,11 @@ if picture is not None:
         gray = latent.read_image(picture)
         mine = latent.to_dataset_image(gray, shape, crop_to_content=not has_factors,
                                        content_box=(1.0, 0.75) if dataset == "digits" else (0.72, 0.72))
-    except latent.BlankImage as err:
-        if how_in == "Upload a file":
-            st.error(f"**{plain(picture_name)}**: {plain(err)}", icon="🚫")
-        else:  # a tap on the pad sends an empty drawing: not an error, just nothing drawn yet
-            st.info("Nothing drawn yet: press and drag in the box to draw a digit.")
     except latent.ImageError as err:
-        st.error(f"**{plain(picture_name)}**: {plain(err)}", icon="🚫")
+        if isinstance(err, latent.BlankImage) and how_in != "Upload a file":  # a tap on the pad: nothing drawn yet
+            st.info("Nothing drawn yet: press and drag in the box to draw a digit.")
+        else:
+            st.error(f"**{plain(picture_name)}**: {plain(err)}", icon="🚫")
     else:
         with panel_guard("Your image"):
             z_mine = model.encode(mine[None])

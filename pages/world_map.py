@@ -146,9 +146,11 @@ with panel_guard("The measurements"):
             "coverage": st.column_config.NumberColumn(format="percent"),
             "held-out NLL": st.column_config.NumberColumn(format="%.3f"),
             "gap to floor": st.column_config.NumberColumn(format="%.3f")})
-        st.caption(f"Each family fitted to the same {n:,} points: the {DISPLAY_NAMES[family].lower()} with your "
-                   "setting above, the others at their default setting. A held-out NLL of Infinity means some "
-                   "held-out point got probability zero.")
+        st.caption(f"Each family fitted to the same {n:,} points"
+                   + (f": the {DISPLAY_NAMES[family] if family == 'gmm' else DISPLAY_NAMES[family].lower()} with "
+                      "your setting above, the others with a setting at its "
+                      "default" if family in CLASSICAL_SETTINGS else ", those with a setting at its default")
+                   + ". A held-out NLL of Infinity means some held-out point got probability zero.")
 
 
 # ---- 3. watch the MLE box grow ---------------------------------------------------------------------------
@@ -167,6 +169,12 @@ st.session_state[GROW] = int(np.clip(st.session_state[GROW], 1, n))  # N may hav
 
 def _grow_steps(delta: int) -> None:
     st.session_state[GROW] = int(np.clip(st.session_state[GROW] + delta, 1, n))
+
+
+def _step_by_hand(delta: int = 0) -> None:
+    """Step +1, Step −1 or the slider: the hand takes over from Play."""
+    st.session_state[PLAYING] = False
+    _grow_steps(delta)
 
 
 def _reset() -> None:
@@ -210,10 +218,10 @@ def _grow_view() -> None:
     b = st.columns([1, 1, 1, 1, 3])
     b[0].button("⏸ Pause" if st.session_state[PLAYING] else "▶ Play", on_click=_toggle_play, key=P + "play",
                 width="stretch", help="Points arrive one at a time at first, then faster.")
-    b[1].button("Step +1", on_click=_grow_steps, args=(1,), key=P + "step", width="stretch")
-    b[2].button("Step −1", on_click=_grow_steps, args=(-1,), key=P + "back", width="stretch")
+    b[1].button("Step +1", on_click=_step_by_hand, args=(1,), key=P + "step", width="stretch")
+    b[2].button("Step −1", on_click=_step_by_hand, args=(-1,), key=P + "back", width="stretch")
     b[3].button("Reset", on_click=_reset, key=P + "reset", width="stretch")
-    b[4].slider("Points so far, n", 1, n, key=GROW, label_visibility="collapsed",
+    b[4].slider("Points so far, n", 1, n, key=GROW, label_visibility="collapsed", on_change=_step_by_hand,
                 help="Drag to jump to any n.")
     k = int(st.session_state[GROW])
     st.markdown(f"**n = {k:,}** of {n:,} points · box area **{areas[k - 1]:,.0f}** deg²")
@@ -280,7 +288,9 @@ def _explorer_view() -> None:
               "θ4: north edge (latitude)"]
     limits = [(-180.0, 180.0), (-90.0, 90.0), (-180.0, 180.0), (-90.0, 90.0)]
     theta = [c[i].slider(labels[i], *limits[i], step=0.5, key=THETA[i]) for i in range(4)]
-    st.button("Snap to the maximum-likelihood box", on_click=_snap_to, args=(_outward(mle),), key=P + "snap")
+    st.button("Snap to the maximum-likelihood box", on_click=_snap_to, args=(_outward(mle),), key=P + "snap",
+              help="The sliders move in steps of 0.5°, so this is the MLE box rounded outward to that grid: it "
+                   "holds every point, and its log L sits just below the exact MLE's.")
     if theta[0] >= theta[2] or theta[1] >= theta[3]:
         st.error("The west edge θ1 must lie left of the east edge θ3, and the south edge θ2 below the north edge "
                  "θ4. Move a slider back.")

@@ -69,10 +69,9 @@ def training_work(family: str, X: np.ndarray, seconds: float, device: str, seed:
     """The function a background job runs: train a fresh model and return it."""
     def work(job):
         model = jobs.fit_model(jobs.TrainSpec(family, X, seconds=seconds, device=device, seed=seed), job)
-        jobs.report(job, model)
         if not model.history_.ok:
             job.status = "done"  # the panel shows the divergence message with the last good samples
-        return model
+        return jobs.report(job, model)
 
     return work
 

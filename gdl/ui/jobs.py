@@ -203,13 +203,19 @@ def fit_model(spec: TrainSpec, job: Job):
         _CHILDREN.discard(proc)
 
 
-def report(job: Job, model) -> None:
-    """Set `job.message` for a finished training: the trainer's own message, or, when the user cancelled it,
-    how far it got and that the model trained so far is kept (every page keeps a cancelled run's model)."""
+def report(job: Job, model):
+    """Set `job.message` for a finished training and return what the page should keep: the model, or None for a
+    run cancelled before its first step (an untrained network must not replace the model the page had). The
+    message is the trainer's own, or, when the user cancelled, how far the run got and what is kept."""
+    steps = model.history_.steps
+    if model.history_.status == "cancelled" and steps == 0:
+        job.message = "Cancelled before the first training step: nothing was trained, and the page keeps the model it had."
+        return None
     if job.cancel.is_set() and job.message.startswith(CANCELLED_BY_YOU):
-        job.message = f"{CANCELLED_BY_YOU} after {model.history_.steps} steps; the model trained so far is kept."
+        job.message = f"{CANCELLED_BY_YOU} after {steps} steps; the model trained so far is kept."
     else:
         job.message = model.history_.message
+    return model
 
 
 def training_pids() -> list[int]:

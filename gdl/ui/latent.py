@@ -154,8 +154,7 @@ def training_work(family: str, X: np.ndarray, overrides: dict, seconds: float, d
     """The function a background job runs: train a fresh latent model on X and return it (on the CPU)."""
     def work(job):
         model = jobs.fit_model(jobs.TrainSpec(family, X, overrides, seconds=seconds, device=device, seed=seed), job)
-        jobs.report(job, model)
-        return model
+        return jobs.report(job, model)
 
     return work
 

@@ -37,8 +37,11 @@ def to_bytes(model) -> bytes:
     """A trained model as checkpoint bytes, its run record in the meta."""
     from gdl import checkpoints
 
+    run = dataclasses.asdict(model.history_)
+    # weights_only loading refuses NumPy scalars: the loss curve travels as plain Python numbers
+    run["history"] = [{k: v.item() if hasattr(v, "item") else v for k, v in row.items()} for row in run["history"]]
     buffer = io.BytesIO()
-    checkpoints.save(model, buffer, meta={RUN_KEY: dataclasses.asdict(model.history_)})
+    checkpoints.save(model, buffer, meta={RUN_KEY: run})
     return buffer.getvalue()
 
 

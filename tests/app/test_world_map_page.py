@@ -97,7 +97,7 @@ def _shown_n(at) -> str:
 
 
 def test_play_sets_up_the_timer_and_at_the_end_starts_again_and_reset_goes_back(at):
-    at.button(key="wm_play").click().run()  # the section alone reruns, then asks for the whole page
+    at.button(key="wm_play").click().run()  # (AppTest runs the whole page; the browser test covers the section)
     assert not at.exception
     assert at.session_state["wm_playing"] and at.session_state["wm_grow_timer"]  # the timer a browser ticks by
     at.button(key="wm_play").click().run()  # pause
@@ -106,6 +106,9 @@ def test_play_sets_up_the_timer_and_at_the_end_starts_again_and_reset_goes_back(
     assert _shown_n(at) == "n = 1,000"
     at.button(key="wm_play").click().run()  # Play at the end plays again from the start
     assert at.session_state["wm_playing"] and at.session_state["wm_grow_n"] <= 3
+    at.button(key="wm_step").click().run()  # a step by hand takes over from Play
+    assert not at.session_state["wm_playing"]
+    at.button(key="wm_play").click().run()
     at.button(key="wm_reset").click().run()
     assert _shown_n(at) == "n = 2" and not at.session_state["wm_playing"]
 

@@ -48,6 +48,15 @@ def test_tick_labels_never_repeat_and_read_as_their_values(low, high):
     np.testing.assert_allclose([float(label.replace(",", "")) for label in labels], ticks, rtol=1e-9, atol=1e-12)
 
 
+def test_a_tick_at_zero_reads_0_and_a_range_too_narrow_for_floats_still_gets_labels():
+    for low, high in [(-0.42, 0.019), (-0.21, 0.04), (-7e-5, 3e-5), (-4.2e-4, 1.9e-5)]:
+        ticks = nice_ticks(low, high)
+        assert 0.0 in ticks.tolist()  # exactly zero, not -1e-17
+        assert not any(label.startswith("-0") and float(label) == 0 for label in tick_labels(ticks))
+    y = -2.2e9
+    assert tick_labels(nice_ticks(y, np.nextafter(y, 0))) != []  # no "math domain error"
+
+
 def _is_missing_glyph(ch: str) -> bool:
     from gdl.mapimage import font
 

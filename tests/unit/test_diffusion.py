@@ -288,6 +288,8 @@ def test_the_race_verdict_follows_the_race_numbers():
     assert same.startswith("Its samples are about as good") and "DDPM 100%, DDIM 100%" in same
     worse = race_verdict({"DDPM": {"samples": land}, "DDIM": {"samples": sea}}, is_world=True)
     assert worse.startswith("With this few steps its samples fall behind") and "DDIM 0%" in worse
+    better = race_verdict({"DDPM": {"samples": sea}, "DDIM": {"samples": land}}, is_world=True)
+    assert better.startswith("Here its samples even score better")  # never "about as good" when far ahead
     digits = race_verdict({"DDPM": {"confidence": 0.9}, "DDIM": {"confidence": 0.7}}, is_world=False)
     assert "classifier confidence: DDPM 0.90, DDIM 0.70" in digits
     assert "by eye" in race_verdict({"DDPM": {}, "DDIM": {}}, is_world=False)

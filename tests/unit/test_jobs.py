@@ -99,9 +99,12 @@ def test_the_report_of_a_finished_run_says_whether_you_cancelled_it_and_that_the
 
     model = SimpleNamespace(history_=TrainResult(steps=42, status="cancelled", message="Cancelled after 42 steps."))
     job = SimpleNamespace(cancel=threading.Event(), message="")
-    jobs.report(job, model)
+    assert jobs.report(job, model) is model
     assert job.message == "Cancelled after 42 steps."  # the trainer's own words when nobody pressed Cancel
     job.cancel.set()
     job.message = jobs.CANCELLED_BY_YOU + "."  # what every page's Cancel button writes
-    jobs.report(job, model)
+    assert jobs.report(job, model) is model
     assert job.message == "Cancelled by you after 42 steps; the model trained so far is kept."
+    untrained = SimpleNamespace(history_=TrainResult(steps=0, status="cancelled", message="Cancelled after 0 steps."))
+    assert jobs.report(job, untrained) is None  # cancelled before its first step: the page keeps its old model
+    assert job.message.startswith("Cancelled before the first training step")

@@ -287,3 +287,4 @@ def test_class_layout_finds_the_separation_and_the_closest_pair():
     assert 0.9 < share < 1.0  # 1 and 2 overlap a little; 0 and 3 never miss
     mixed, _ = latent.class_layout(rng.normal(size=(800, 2)), labels)  # one cloud, labels at random
     assert mixed < 0.5
+    assert latent.class_layout(UV[:5], np.zeros(5)) == (1.0, None)  # one class: no pair to name
