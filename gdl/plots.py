@@ -64,7 +64,8 @@ def plane_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, title: str, colo
 
 def scatter_figure(X: np.ndarray, title: str, color: str = DATA_COLOR, height: int = 300,
                    reference: np.ndarray | None = None) -> go.Figure:
-    """Samples in the plane, optionally over faint reference data. World maps are pictures (gdl.mapimage)."""
+    """Samples in the plane, optionally over faint reference data, whose extent (padded) then fixes the axes so
+    that panels side by side share one frame. World maps are pictures (gdl.mapimage)."""
     fig = go.Figure()
     if reference is not None:
         fig.add_trace(go.Scattergl(x=reference[:, 0], y=reference[:, 1], mode="markers", name="data",
@@ -74,6 +75,11 @@ def scatter_figure(X: np.ndarray, title: str, color: str = DATA_COLOR, height: i
     fig.update_layout(title=dict(text=title, font=dict(size=14)), height=height, showlegend=False,
                       margin=dict(l=10, r=10, t=35, b=10))
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    if reference is not None and len(reference):
+        lo, hi = reference.min(axis=0), reference.max(axis=0)
+        pad = 0.15 * (hi - lo).max()
+        fig.update_xaxes(range=[float(lo[0] - pad), float(hi[0] + pad)])
+        fig.update_yaxes(range=[float(lo[1] - pad), float(hi[1] + pad)])
     return fig
 
 
@@ -82,11 +88,14 @@ def loss_figure(history: list[dict], title: str = "training loss", height: int =
     fig = go.Figure()
     if history:
         steps = [h["step"] for h in history]
-        keys = [k for k in history[-1] if k not in ("step", "seconds")]
-        for k in keys:
-            fig.add_trace(go.Scatter(x=steps, y=[h.get(k) for h in history], mode="lines", name=k))
-    fig.update_layout(title=dict(text=title, font=dict(size=14)), height=height, xaxis_title="step",
-                      margin=dict(l=10, r=10, t=35, b=10), legend=dict(orientation="h", y=-0.35))
+        curves = {k: [h.get(k) for h in history] for k in history[-1] if k not in ("step", "seconds")}
+        if "loss" in curves and any(v == curves["loss"] for k, v in curves.items() if k != "loss"):
+            del curves["loss"]  # the total is one of the named parts (the GAN's is its generator loss): draw it once
+        for k, values in curves.items():
+            fig.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=k))
+    # What is plotted names the y axis, and the legend sits above the plot: below it, it ran into the x-axis title
+    fig.update_layout(height=height, xaxis_title="step", yaxis_title=title, margin=dict(l=10, r=10, t=30, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig
 
 

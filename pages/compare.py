@@ -16,9 +16,10 @@ PLACE = {family: place for place, families in TAXONOMY.items() for family in fam
 
 st.title("⚖️ Six families side by side")
 st.markdown(
-    "Every family of deep generative model, trained on **the same data with the same time budget**, measured the "
-    "same way. The page opens from pretrained checkpoints (world map and digits); press **Retrain** to train "
-    "them here, live, on the data, seed, budget and device you choose."
+    "Every family of deep generative model, measured the same way. The page opens from pretrained checkpoints "
+    "(world map and digits), each made by its own recorded command, so their training times differ. Press "
+    "**Retrain** to train them here, live, on **the same data with the same time budget**: the data, seed, "
+    "budget, training points and device you choose below take effect when you press it."
 )
 
 c = st.columns([2, 3])
@@ -32,10 +33,6 @@ devices = compare.devices()
 device = c[2].selectbox("Device", devices, key=P + "device", help="Only the devices on this server are offered.")
 n_train = int(c[3].number_input("Training points", 500, 20_000, 10_000, step=500, key=P + "n",
                                 disabled=data.is_image(dataset)))
-
-if not families:
-    st.info("Choose at least one family.")
-    st.stop()
 
 # ---- training here ---------------------------------------------------------------------------------------
 RUNS = P + "runs"  # (dataset, family) -> Job, this session's own trainings
@@ -67,19 +64,32 @@ def _progress_view() -> None:
         st.session_state[P + "was_running"] = False
         st.rerun()  # the trainings finished: redraw the panels with the new models
     st.session_state[P + "was_running"] = bool(running)
+    if polling and not jobs.keep_watching(runs):
+        st.rerun()  # the last training (of any data) ended: a full run stops this polling
 
 
-st.fragment(_progress_view, run_every=1.0 if active else None)()
+polling = jobs.keep_watching(runs)  # trainings of every data shown here go on while you look at other data
+st.fragment(_progress_view, run_every=1.0 if polling else None)()
+if not families:
+    st.info("Choose at least one family.")
+    st.stop()
 
 # ---- the panels ------------------------------------------------------------------------------------------
 st.header("Samples, densities and losses")
 
 
+TRAINED = P + "trained"  # (dataset, family) -> the latest model this session trained (a later run may bring none)
+st.session_state.setdefault(TRAINED, {})
+
+
 def model_source(family: str) -> tuple[str, object]:
-    """(origin, model) for a family: this session's own training, else the shipped checkpoint (None if none)."""
+    """(origin, model) for a family: this session's latest trained model, else the shipped checkpoint (None if
+    none). A newer run that was cancelled before it trained anything leaves the earlier model in place."""
     job = runs.get((dataset, family))
     if job is not None and job.status in ("done", "cancelled") and job.result is not None:
-        return "trained here", job.result
+        st.session_state[TRAINED][(dataset, family)] = job.result
+    if (dataset, family) in st.session_state[TRAINED]:
+        return "trained here", st.session_state[TRAINED][(dataset, family)]
     return "checkpoint", cache.shipped_model(family, dataset)
 
 
@@ -103,11 +113,15 @@ for start in range(0, len(families), 3):
             if getattr(model, "history_", None) is not None and not model.history_.ok:
                 st.error(model.history_.message + " The samples below come from the last good weights.")
             compare.draw_panels(model, dataset, reference, seed, family)  # a note while first computed
-            st.plotly_chart(plots.loss_figure(history), key=f"{P}loss_{family}", config={"displayModeBar": False})
+            st.plotly_chart(plots.loss_figure(history, "losses and D's mean outputs" if family == "gan" else
+                                              "training loss"),
+                            key=f"{P}loss_{family}", config={"displayModeBar": False})
 
 note(compare.WHAT_TO_LOOK_FOR[compare.kind_of(dataset)] + " The explicit-density families (autoregressive, flow) "
      "also report an exact likelihood (lower NLL is better); VAE and diffusion report a bound; GAN and energy-based "
-     "models have no normalised density at all.")
+     "models have no normalised density at all."
+     + (" The GAN's second picture is its discriminator D(x), not a density: D is high where real data lies and the "
+        "generator does not yet put its samples." if "gan" in families and not data.is_image(dataset) else ""))
 
 # ---- the measurements ------------------------------------------------------------------------------------
 st.header("The measurements")
@@ -120,7 +134,8 @@ with panel_guard("The measurements"), st.spinner("Measuring…"):
         st.info("Nothing to measure yet: no family has a model for this data. Press **Retrain** to train them.")
     else:
         yardstick = [compare.real_digits_row()] if data.is_image(dataset) else []
-        st.dataframe(yardstick + [row for row in rows if row is not None], hide_index=True)
+        st.dataframe(yardstick + [row for row in rows if row is not None], hide_index=True, column_config={
+            "nearest_train_distance": st.column_config.NumberColumn("nearest train", format="%.2f")})
         st.caption(compare.MEASURE_CAPTIONS[compare.kind_of(dataset)])
 
 background.fill_in_when_done()  # first-time work pending: look again every second, show it when done

@@ -481,6 +481,7 @@ if b[1].button("✋ Cancel", key=P + "cancel", disabled=not running, width="stre
 
 
 def _progress_view() -> None:
+    jobs.keep_watching(st.session_state[RUNS])  # every training this tab started, whatever data it shows now
     current = st.session_state[RUNS].get(dataset)
     if current is None:
         return
@@ -496,7 +497,7 @@ def _progress_view() -> None:
     st.session_state[P + "was_running"] = not current.finished
 
 
-st.fragment(_progress_view, run_every=1.0 if running else None)()
+st.fragment(_progress_view, run_every=1.0 if jobs.keep_watching(st.session_state[RUNS]) else None)()
 
 if field_key is not None:  # after the panels' own work: the arrows for every step of the path
     background.in_background(field_key, dui.noise_field, model, key, path_ts, view, lane=LANE, prefetch=True)

@@ -103,6 +103,7 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
             job.message = jobs.CANCELLED_BY_YOU + "."
 
     def _training_view() -> None:
+        jobs.keep_watching(runs)  # every training this tab started, whatever data it shows now
         mine = [(f, job) for (d, f), job in runs.items() if d == data_id]
         for family, job in mine:
             jobs.show(job)
@@ -137,7 +138,7 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
         vae_job = runs.get((data_id, "vae"))
         st.session_state[P + "watched_vae"] = vae_job if vae_job is not None and not vae_job.finished else None
 
-    st.fragment(_training_view, run_every=1.0 if active else None)()
+    st.fragment(_training_view, run_every=1.0 if jobs.keep_watching(runs) else None)()
     st.caption("The loss is split into its two terms: the **reconstruction** term (how far decoded images are "
                "from the originals, in nats for the VAE; a density over continuous pixels can exceed 1, so "
                "this term can fall below 0) and, for the VAE, the **KL** term (how far each image's "

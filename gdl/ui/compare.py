@@ -18,9 +18,11 @@ N_HELD_OUT = 5000
 MEASURE_CAPTIONS = {
     "world": "Measured on 5,000 held-out points and 2,000 samples: precision = share of samples on land; "
              "coverage = share of held-out points within 2° of a sample; NLL in nats (≤ marks a bound from a "
-             "lower-bound family); gap = NLL − the entropy floor log A.",
+             "lower-bound family); gap = NLL − the entropy floor log A. The diffusion model's bound is very loose, "
+             "so it sits far above its true NLL: judge diffusion by its precision and coverage.",
     "points": "Held-out NLL in nats on 5,000 points the families never saw (≤ marks a bound from a lower-bound "
-              "family); lower is better.",
+              "family); lower is better. The diffusion model's bound is very loose (one term per noise "
+              "level, each from a single noisy draw), so it sits far above its true NLL: do not rank it against the exact ones.",
     "image": "Measured on 500 samples. Confidence: how sure a classifier trained on real digits is about each "
              "sample; evenness: 1 when all ten digits appear equally; nearest train: mean distance to the closest "
              "training image (near 0 would mean copies). The first row scores 297 real digits the classifier never "
@@ -139,8 +141,8 @@ def _world_pictures(_model, key: str, family: str, seed: int) -> tuple[str, str 
 # the diffusion model alone: its bound costs 200 network calls per point). The panels ask for them through
 # gdl.ui.background: the page renders at once with a note in the slow panels, and they fill in by themselves.
 LANE = "compare"
-PENDING_NOTE = ("⏳ Computing this once for everyone: the first visit since the server started draws each family's "
-                f"samples and field and measures it. It {background.PENDING_MARK}.")
+PENDING_NOTE = ("⏳ Drawing each family's samples and field and measuring them: once for each model and seed, then "
+                f"every later visit (yours or anyone's on this server) reuses them. It {background.PENDING_MARK}.")
 
 
 def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: str) -> None:
@@ -194,9 +196,11 @@ def _measure(_model, key: str, family: str, dataset: str, origin: str) -> dict:
         nll = held_out_nll(_model.log_prob(reference))
         row[column] = ("≤ " if _model.log_prob_kind == "lower_bound" else "") + f"{nll:.3f}"
         if dataset == "world":
-            row["gap to floor"] = round(nll - world.entropy(), 3)
+            row["gap to floor"] = ("≤ " if _model.log_prob_kind == "lower_bound" else "") + f"{nll - world.entropy():.3f}"
     else:
         row[column] = "none (no density)"
+        if dataset == "world":
+            row["gap to floor"] = "none"
     return row
 
 

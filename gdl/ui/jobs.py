@@ -125,6 +125,16 @@ def show(job: Job, container=None) -> None:
         where.warning(f"{job.label}: {job.message or 'cancelled'}")
 
 
+def keep_watching(runs: dict) -> bool:
+    """Mark every unfinished job in a page's `runs` as watched (a page calls this on every run and poll, for all
+    its jobs, not only those of the data it shows now, so that switching data does not abandon a training);
+    returns whether any is unfinished, i.e. whether the page must keep polling."""
+    unfinished = [job for job in runs.values() if not job.finished]
+    for job in unfinished:
+        job.touch()
+    return bool(unfinished)
+
+
 # ---- training a model for a job -------------------------------------------------------------------------------
 @dataclass
 class TrainSpec:
@@ -206,15 +216,19 @@ def fit_model(spec: TrainSpec, job: Job):
 def report(job: Job, model):
     """Set `job.message` for a finished training and return what the page should keep: the model, or None for a
     run cancelled before its first step (an untrained network must not replace the model the page had). The
-    message is the trainer's own, or, when the user cancelled, how far the run got and what is kept."""
-    steps = model.history_.steps
-    if model.history_.status == "cancelled" and steps == 0:
-        job.message = "Cancelled before the first training step: nothing was trained, and the page keeps the model it had."
+    message is the trainer's own, or, when the run was stopped (by you, or because nobody was watching), why and
+    how far it got. A run that used its whole budget is done, whatever was pressed at the last moment."""
+    history = model.history_
+    if history.status == "cancelled" and history.steps == 0:
+        job.message = ("Cancelled before the first training step: nothing was trained, and the page keeps the "
+                       "model it had.")
         return None
-    if job.cancel.is_set() and job.message.startswith(CANCELLED_BY_YOU):
-        job.message = f"{CANCELLED_BY_YOU} after {steps} steps; the model trained so far is kept."
+    if history.status == "cancelled" and job.message:  # stopped from outside: keep the reason, add the count
+        job.message = f"{job.message.rstrip('.')}, after {history.steps} steps; the model trained so far is kept."
     else:
-        job.message = model.history_.message
+        job.message = history.message
+        if history.status == "done":
+            job.status = "done"
     return model
 
 

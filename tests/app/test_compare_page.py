@@ -54,3 +54,57 @@ def test_compare_on_digits_measures_every_family_beside_real_digits():
     assert "not held out" in " ".join(c.value for c in at.caption)
     notes = " ".join(i.value for i in at.info)
     assert "read as one digit" in notes and "continent" not in notes  # the note speaks of digits, not of land
+
+
+def _wait_for_source(at, wanted: str, seconds: float = 120):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        time.sleep(1)
+        settled(at.run())
+        table = at.dataframe[0].value if at.dataframe else None
+        if table is not None and "source" in table.columns and wanted in set(table["source"]):
+            return table
+    raise AssertionError(f"no row from '{wanted}' within {seconds} s")
+
+
+def test_a_retrain_cancelled_before_it_trains_keeps_the_model_trained_before():
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at.selectbox(key="cmp_data").set_value("moons")
+    at.multiselect(key="cmp_families").set_value(["flow"])
+    at.slider(key="cmp_budget").set_value(5)
+    at.run()
+    at.button(key="cmp_retrain").click().run()
+    first = _wait_for_source(at, "trained here")
+    at.slider(key="cmp_budget").set_value(30).run()
+    at.button(key="cmp_retrain").click().run()
+    at.button(key="cmp_cancel").click().run()  # at once: the new run never takes a step
+    deadline = time.time() + 60
+    while time.time() < deadline and not any("Cancelled" in w.value for w in at.warning):
+        time.sleep(1)
+        settled(at.run())
+    assert not at.exception
+    row = at.dataframe[0].value.iloc[0]
+    assert row["source"] == "trained here"  # the first run's model, not the checkpoint (there is none for moons)
+    assert row["held-out NLL"] == first.iloc[0]["held-out NLL"]
+
+
+def test_a_training_goes_on_while_the_page_shows_other_data(monkeypatch):
+    """Only the panels of the data on show used to mark their trainings as watched: switch data during a Retrain
+    and the page's own trainings were stopped as abandoned ('nobody was watching')."""
+    from gdl.ui import jobs
+
+    monkeypatch.setattr(jobs, "ABANDON_SECONDS", 3.0)
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at.selectbox(key="cmp_data").set_value("moons")
+    at.multiselect(key="cmp_families").set_value(["flow"])
+    at.slider(key="cmp_budget").set_value(10)
+    at.run()
+    at.button(key="cmp_retrain").click().run()
+    at.selectbox(key="cmp_data").set_value("spirals").run()
+    for _ in range(14):  # well past ABANDON_SECONDS, looking at the spirals all the while
+        time.sleep(1)
+        at.run()
+    at.selectbox(key="cmp_data").set_value("moons").run()
+    _wait_for_source(at, "trained here", seconds=60)
+    job = at.session_state["cmp_runs"][("moons", "flow")]
+    assert job.status == "done" and job.message.startswith("Trained"), job.message  # its whole budget, not stopped
