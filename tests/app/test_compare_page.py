@@ -18,12 +18,17 @@ def test_compare_page_shows_a_panel_and_a_measurement_row_per_family():
     assert len(table) == 6 and set(table["source"]) == {"checkpoint"}
 
 
-def test_retrain_trains_in_the_background_and_the_page_then_shows_the_new_model():
+def _flow_on_moons(budget: int):
+    """The page showing only the flow on two moons (no checkpoint: nothing until a Retrain), with this budget."""
     at = AppTest.from_file(PAGE, default_timeout=180).run()
     at.selectbox(key="cmp_data").set_value("moons")
     at.multiselect(key="cmp_families").set_value(["flow"])
-    at.slider(key="cmp_budget").set_value(5)
-    at.run()
+    at.slider(key="cmp_budget").set_value(budget)
+    return at.run()
+
+
+def test_retrain_trains_in_the_background_and_the_page_then_shows_the_new_model():
+    at = _flow_on_moons(budget=5)
     assert any("Retrain" in i.value for i in at.info)  # no checkpoint for the toys
     assert not at.dataframe and any("Nothing to measure yet" in i.value for i in at.info)  # not an empty table
     assert not any("checkpoint" in c.value for c in at.caption)  # the panel does not claim one
@@ -68,11 +73,7 @@ def _wait_for_source(at, wanted: str, seconds: float = 120):
 
 
 def test_a_retrain_cancelled_before_it_trains_keeps_the_model_trained_before():
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
-    at.selectbox(key="cmp_data").set_value("moons")
-    at.multiselect(key="cmp_families").set_value(["flow"])
-    at.slider(key="cmp_budget").set_value(5)
-    at.run()
+    at = _flow_on_moons(budget=5)
     at.button(key="cmp_retrain").click().run()
     first = _wait_for_source(at, "trained here")
     at.slider(key="cmp_budget").set_value(30).run()
@@ -94,11 +95,7 @@ def test_a_training_goes_on_while_the_page_shows_other_data(monkeypatch):
     from gdl.ui import jobs
 
     monkeypatch.setattr(jobs, "ABANDON_SECONDS", 3.0)
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
-    at.selectbox(key="cmp_data").set_value("moons")
-    at.multiselect(key="cmp_families").set_value(["flow"])
-    at.slider(key="cmp_budget").set_value(10)
-    at.run()
+    at = _flow_on_moons(budget=10)
     at.button(key="cmp_retrain").click().run()
     at.selectbox(key="cmp_data").set_value("spirals").run()
     for _ in range(14):  # well past ABANDON_SECONDS, looking at the spirals all the while
