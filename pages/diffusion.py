@@ -294,8 +294,9 @@ else:
                 note("At the first steps x̂_0 is the noise itself, blown up and clipped to black and white: it "
                      "divides by √ᾱ_t, almost 0. Within some tens of steps the guesses calm down into much the same "
                      "blurred average image; then each commits to a shape, and the late steps only sharpen strokes. "
-                     "x_t lags behind x̂_0: it is x̂_0 plus the noise that is still left." + (" With a class chosen, guidance pushes every chain towards that digit."
-                                         if label is not None else ""))
+                     "x_t lags behind x̂_0: it is x̂_0 plus the noise that is still left."
+                     + (" With a class chosen, guidance pushes every chain towards that digit."
+                        if label is not None else ""))
             frames_for = dict(traj=traj, view=view)
             d = st.columns(2)
             d[0].download_button("⬇️ The denoising as an animated GIF", lambda: dui.gif_bytes(
@@ -333,7 +334,7 @@ else:
                 m[0].metric(f"{name} steps", f"{r['steps']}")
                 m[1].metric("time", f"{r['seconds']:.2f} s")
                 if is_world:
-                    m[2].metric("on land", f"{np.mean(world.is_land(r['samples'])):.1%}")
+                    m[2].metric("on land", f"{r['on_land']:.1%}")
                     col.image(png_uri(dui.map_picture(WORLD_VIEW, r["samples"], color=plots.FAMILY_COLORS["diffusion"],
                                                       caption=f"{n_race:,} {name} samples")),
                               alt=f"{name} samples", width="stretch")
@@ -344,7 +345,7 @@ else:
                               caption=f"{n_race} {name} samples", width="stretch")
             speedup = raced["DDPM"]["seconds"] / max(raced["DDIM"]["seconds"], 1e-9)
             calls = (f"DDIM made its samples with {T_model / max(race_steps, 1):.3g}× fewer network calls "
-                     f"({speedup:.1f}× faster here). {dui.race_verdict(raced, is_world)}" if race_steps < T_model else
+                     f"({speedup:.1f}× faster here). {dui.race_verdict(raced)}" if race_steps < T_model else
                      "With as many steps as DDPM, DDIM makes as many network calls; choose fewer steps to race it.")
             note(f"{calls} DDIM with η = 0 is deterministic: the same "
                  "seed gives the very same samples every time, so the starting noise x_T alone decides the sample. "

@@ -127,16 +127,16 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
                 st.success(f"{job.label}: {job.message} " + (
                     "The page now shows it (model source: **trained here**)." if family == "vae" else
                     "Section 6 now compares it with the VAE."))
+        vae_job = runs.get((data_id, "vae"))
+        if vae_job is not None and vae_job is st.session_state.get(P + "watched_vae") and vae_job.finished \
+                and vae_job.result is not None:
+            st.session_state[P + "source"] = "trained here"  # the VAE seen training at the last poll: show it
+        st.session_state[P + "watched_vae"] = vae_job if vae_job is not None and not vae_job.finished else None
         running = any(not job.finished for _, job in mine)
         if not running and st.session_state.get(P + "was_running"):
             st.session_state[P + "was_running"] = False
-            vae_job = runs.get((data_id, "vae"))
-            if vae_job is not None and vae_job is st.session_state.get(P + "watched_vae") and vae_job.result is not None:
-                st.session_state[P + "source"] = "trained here"  # the VAE just trained: show it
             st.rerun()  # a training finished: redraw the page with the new model
         st.session_state[P + "was_running"] = running
-        vae_job = runs.get((data_id, "vae"))
-        st.session_state[P + "watched_vae"] = vae_job if vae_job is not None and not vae_job.finished else None
 
     st.fragment(_training_view, run_every=1.0 if jobs.keep_watching(runs) else None)()
     st.caption("The loss is split into its two terms: the **reconstruction** term (how far decoded images are "

@@ -167,25 +167,27 @@ def timed_samples(_model, key: str, n: int, seed: int, method: str, steps: int |
 @st.cache_data(show_spinner=False, max_entries=32)
 def race(_model, key: str, dataset: str, n: int, seed: int, ddim_steps: int) -> dict:
     """DDPM (all T steps) against DDIM (`ddim_steps`) from the same seed: for each, "samples", "seconds" and, for
-    the digits, the classifier's mean "confidence"."""
+    the world, the share "on_land"; for the digits, the classifier's mean "confidence"."""
     out = {}
     for name, method, steps in (("DDPM", "ddpm", _model.config.timesteps), ("DDIM", "ddim", ddim_steps)):
         samples, seconds = timed_samples(_model, key, n, seed, method, steps)
         out[name] = {"samples": samples, "seconds": seconds, "steps": steps}
-        if dataset == "digits":
+        if dataset == "world":
+            from gdl.data import world
+
+            out[name]["on_land"] = float(np.mean(world.is_land(samples)))
+        elif dataset == "digits":
             clf = digit_judge()[0]
             flat = np.clip(samples, 0, 1).reshape(len(samples), -1)
             out[name]["confidence"] = float(clf.predict_proba(flat).max(axis=1).mean())
     return out
 
 
-def race_verdict(raced: dict, is_world: bool) -> str:
-    """One sentence on how DDIM's samples compare with DDPM's, from the race's own numbers: the share on land
-    for the world, the classifier's confidence for the digits; by eye for data with no score."""
-    if is_world:
-        from gdl.data import world
-
-        what, a, b = "on land", *(float(np.mean(world.is_land(raced[k]["samples"]))) for k in ("DDPM", "DDIM"))
+def race_verdict(raced: dict) -> str:
+    """One sentence on how DDIM's samples compare with DDPM's, from the race's own numbers (`race`): the share on
+    land for the world, the classifier's confidence for the digits; by eye for data with no score."""
+    if "on_land" in raced["DDPM"]:
+        what, a, b = "on land", raced["DDPM"]["on_land"], raced["DDIM"]["on_land"]
         fmt = "{:.0%}"
     elif "confidence" in raced["DDPM"]:
         what, a, b = "classifier confidence", raced["DDPM"]["confidence"], raced["DDIM"]["confidence"]

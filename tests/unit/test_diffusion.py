@@ -284,12 +284,16 @@ def test_the_race_verdict_follows_the_race_numbers():
 
     land = world.sample(200, seed=0)
     sea = np.tile(np.array([[-150.0, 0.0]], dtype=np.float32), (200, 1))  # the middle of the Pacific
-    same = race_verdict({"DDPM": {"samples": land}, "DDIM": {"samples": land}}, is_world=True)
+
+    def world_race(ddpm, ddim):  # what `race` records for the world: the share of each sampler's points on land
+        return {name: {"on_land": float(np.mean(world.is_land(x)))} for name, x in (("DDPM", ddpm), ("DDIM", ddim))}
+
+    same = race_verdict(world_race(land, land))
     assert same.startswith("Its samples are about as good") and "DDPM 100%, DDIM 100%" in same
-    worse = race_verdict({"DDPM": {"samples": land}, "DDIM": {"samples": sea}}, is_world=True)
+    worse = race_verdict(world_race(land, sea))
     assert worse.startswith("With this few steps its samples fall behind") and "DDIM 0%" in worse
-    better = race_verdict({"DDPM": {"samples": sea}, "DDIM": {"samples": land}}, is_world=True)
+    better = race_verdict(world_race(sea, land))
     assert better.startswith("Here its samples even score better")  # never "about as good" when far ahead
-    digits = race_verdict({"DDPM": {"confidence": 0.9}, "DDIM": {"confidence": 0.7}}, is_world=False)
+    digits = race_verdict({"DDPM": {"confidence": 0.9}, "DDIM": {"confidence": 0.7}})
     assert "classifier confidence: DDPM 0.90, DDIM 0.70" in digits
-    assert "by eye" in race_verdict({"DDPM": {}, "DDIM": {}}, is_world=False)
+    assert "by eye" in race_verdict({"DDPM": {}, "DDIM": {}})
