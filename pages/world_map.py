@@ -9,7 +9,7 @@ from gdl.mapimage import Canvas, png_uri
 from gdl.models import DISPLAY_NAMES
 from gdl.models.box import box_area, box_log_likelihood, in_box, mle_box
 from gdl.ui import cache, clickmap
-from gdl.ui.widgets import guarded, note, panel_guard, plain, through_app
+from gdl.ui.widgets import arrived_from_another_page, guarded, note, panel_guard, plain, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -164,6 +164,8 @@ TIMER = P + "grow_timer"  # whether the section was set up to redraw itself on a
 START = 2  # the first view: two points, the first box with an area
 st.session_state.setdefault(GROW, START)
 st.session_state.setdefault(PLAYING, False)
+if arrived_from_another_page():
+    st.session_state[PLAYING] = False  # Play stopped when the user left; coming back shows where it stopped
 st.session_state[GROW] = int(np.clip(st.session_state[GROW], 1, n))  # N may have shrunk below it
 
 

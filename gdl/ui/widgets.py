@@ -25,6 +25,22 @@ def through_app() -> None:
         st.rerun()
 
 
+PAGE, CAME_FROM = "gdl_page", "gdl_came_from"  # session keys: the page on show, and the one shown before it
+
+
+def remember_page(name: str) -> None:
+    """app.py calls this on every full run, before the page: which page is on show, and which one was before it."""
+    st.session_state[CAME_FROM] = st.session_state.get(PAGE)
+    st.session_state[PAGE] = name
+
+
+def arrived_from_another_page() -> bool:
+    """Whether this run of the page follows a visit to another page of the app (False on the first visit, on a
+    rerun of the same page, and when the page runs without app.py, as in a page's own AppTest)."""
+    before = st.session_state.get(CAME_FROM)
+    return before is not None and before != st.session_state.get(PAGE)
+
+
 @st.cache_resource(show_spinner=False)
 def _device_sentence() -> str:
     from gdl.device import describe

@@ -130,3 +130,17 @@ def test_more_mixture_components_than_points_says_how_many_are_used(at):
     at.number_input(key="wm_setting_gmm").set_value(100).run()
     assert not at.exception
     assert any("at most 10 components" in c.value for c in at.caption)
+
+
+def test_play_stops_when_the_user_leaves_the_page_and_comes_back():
+    at = AppTest.from_file(script("app.py"), default_timeout=120).run()
+    at.switch_page("pages/world_map.py").run()
+    at.button(key="wm_play").click().run()
+    assert at.session_state["wm_playing"]
+    at.run()  # a rerun of the same page (any widget) leaves Play going
+    assert at.session_state["wm_playing"]
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/world_map.py").run()
+    assert not at.exception
+    assert not at.session_state["wm_playing"] and not at.session_state["wm_grow_timer"]
+    assert any(b.label == "▶ Play" for b in at.button if b.key == "wm_play")
