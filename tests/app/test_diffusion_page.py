@@ -69,10 +69,13 @@ def test_stepping_changes_the_step_counter_and_the_maps(world):
 
 def test_play_advances_by_the_step_size_and_then_offers_pause(world):
     world.button(key="dif_first").click().run()
+    world.select_slider(key="dif_stride").set_value(10).run()
     world.button(key="dif_play").click().run()
     assert not world.exception
     assert world.button(key="dif_play").label.startswith("⏸")
-    assert not _counter(world).startswith("**step 0 of ")
+    assert _counter(world).startswith("**step 10 of ")  # the first frame: one step of the chosen size
+    world.run()  # the next frame (a browser's timer reruns the player)
+    assert _counter(world).startswith("**step 20 of ")
     world.button(key="dif_play").click().run()
     assert world.button(key="dif_play").label.startswith("▶")
 
@@ -96,7 +99,10 @@ def test_digits_noise_forward_step_backward_and_draw_a_chosen_class():
     assert _picture(at, "x_t images") != before
     labels = [m.label for m in at.metric]
     assert "Read as a 7 by the classifier" in labels
-    assert any(d for d in at.dataframe)  # the benchmark's digit scores
+    table = at.dataframe[0].value  # section 6: the benchmark's digit scores, the real digits beside the samples
+    assert list(table[""]) == ["real held-out digits", "diffusion samples (DDPM, unconditional)"]
+    assert table["confidence"].between(0, 1).all() and table["evenness"].between(0, 1).all()
+    assert (table["nearest_train_distance"] > 0).all()  # new images, not copies of the training digits
     at.selectbox(key="dif_class").set_value(3).run()
     assert not at.exception
     assert _counter(at).startswith("**step 0 of ")  # a new class is a new path: back to pure noise

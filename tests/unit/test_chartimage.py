@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from gdl import plots
 from gdl.chartimage import LINE_COLORS, line_chart, nice_ticks, tick_labels
 from gdl.mapimage import printable, rgb
 
@@ -31,12 +32,22 @@ def test_a_line_spans_its_data_and_a_non_finite_stretch_leaves_a_gap():
     assert np.sum(gaps > 5) == 1  # and nowhere else
 
 
-def test_band_and_marker_are_drawn():
+def test_band_and_marker_are_drawn_where_their_x_values_are():
+    # The default 560 x 280 chart plots x in [0, 10] on columns 64..546 and y on rows 12..236.
     x = np.linspace(0, 10, 50)
     plain = np.asarray(line_chart(x, {"y": x}, "x", "y")).astype(int)
     marked = np.asarray(line_chart(x, {"y": x}, "x", "y", band=(6, 10, "L = 0"), marker=(5, "here"))).astype(int)
-    assert np.any(np.all(marked == [254, 226, 226], axis=2))  # the pale red band
-    assert np.abs(marked - plain).sum() > 0
+    to_column = lambda v: 64 + v / 10 * (546 - 64)  # noqa: E731
+    band = np.all(marked == [254, 226, 226], axis=2)  # the pale red band, from x = 6 to the right edge
+    assert not np.all(plain == [254, 226, 226], axis=2).any()
+    columns = np.flatnonzero(band.any(axis=0))
+    assert abs(columns.min() - to_column(6)) <= 1 and abs(columns.max() - to_column(10)) <= 2
+    assert np.ptp(np.flatnonzero(band.any(axis=1))) > 0.9 * (236 - 12)  # the plot's full height
+    # the marker: an orange vertical line through the plot's full height at x = 5, and no such line elsewhere
+    orange = np.all(np.abs(marked - np.array(rgb(plots.MODEL_COLOR))) < 40, axis=2)
+    tall = np.flatnonzero(orange.sum(axis=0) > 0.9 * (236 - 12))
+    assert tall.size and np.all(np.abs(tall - to_column(5)) <= 1.5), tall
+    assert not np.all(np.abs(plain - np.array(rgb(plots.MODEL_COLOR))) < 40, axis=2).any()
 
 
 @pytest.mark.parametrize("low, high", [(-270.3, -268.1), (179.5, 181.0), (0.001, 0.0052), (13_964_000, 13_966_000),

@@ -99,8 +99,20 @@ def test_public_q_sample_accepts_int_or_per_row_t_and_is_repeatable(tiny, points
     assert np.array_equal(tiny.q_sample(X, 0, seed=3), X) or np.allclose(tiny.q_sample(X, 0, seed=3), X, atol=1e-5)
     a, b = tiny.q_sample(X, 25, seed=3), tiny.q_sample(X, 25, seed=3)
     assert a.shape == X.shape and np.array_equal(a, b)
+    # x_t = sqrt(ᾱ_t) x_0 + sqrt(1 - ᾱ_t) ε in model space, and a seed fixes ε: the noise implied by each output
+    # is the same at every t (wrong coefficients, or a result left in model space, would make it depend on t)
+    x0, alpha_bars = tiny.to_model_space(X).double(), tiny.schedule.alpha_bars.double()
+
+    def implied_noise(xt, t):
+        return ((tiny.to_model_space(xt).double() - alpha_bars[t].sqrt() * x0) / (1 - alpha_bars[t]).sqrt()).numpy()
+
+    eps = implied_noise(a, 25)
+    for t in (1, 10, 50):
+        np.testing.assert_allclose(implied_noise(tiny.q_sample(X, t, seed=3), t), eps, atol=1e-4)
     per_row = tiny.q_sample(X, np.arange(10) * 5, seed=3)
     assert np.allclose(per_row[0], X[0], atol=1e-5)  # t = 0 leaves the data as it is
+    for k in range(1, 10):  # and row k is noised to its own t = 5k, not to the first row's t
+        np.testing.assert_allclose(per_row[k], tiny.q_sample(X, 5 * k, seed=3)[k], rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError):
         tiny.q_sample(X, 51)
 
@@ -235,6 +247,9 @@ def test_trajectory_shapes_run_from_noise_to_the_sample(tiny):
     kept = tiny.trajectory(6, seed=4, method="ddpm", keep=2)
     assert kept["x"].shape == (51, 2, 2) and kept["sample"].shape == (6, 2)
     assert np.array_equal(kept["sample"], tiny.sample(6, seed=4))
+    whole = tiny.trajectory(6, seed=4, method="ddpm")  # keep=2 records the first two of the same six chains
+    np.testing.assert_array_equal(kept["x"], whole["x"][:, :2])
+    np.testing.assert_array_equal(kept["x0_pred"], whole["x0_pred"][:, :2])
 
 
 def test_image_trajectory_keeps_the_image_shape(conditional):

@@ -46,6 +46,15 @@ def test_the_picture_is_a_png_data_uri_with_a_legend_band():
     assert uri.startswith("data:image/png;base64,")
     img = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
     assert img.size[0] == c.pixels.shape[1] and img.size[1] > c.pixels.shape[0]  # the legend sits below the map
+    picture = np.asarray(img.convert("RGB")).astype(int)
+    assert np.abs(picture[: c.pixels.shape[0]] - c.pixels).max() < 20  # the map itself (palette rounding only)
+    legend = picture[c.pixels.shape[0]:]
+    dot = np.argwhere(np.all(np.abs(legend - np.array(rgb(plots.DATA_COLOR))) < 40, axis=2))
+    assert len(dot) > 20 and abs(dot[:, 1].min() - MARGIN[0]) <= 1  # the entry's dot in the points' colour...
+    text = np.argwhere(legend.sum(axis=2) < 300)
+    assert len(text) > 50 and text[:, 1].min() > dot[:, 1].max()  # ...and its label written after it
+    unlabelled = Canvas(px_per_degree=1.0).points(np.zeros((1, 2))).image()
+    assert unlabelled.size == (c.pixels.shape[1], c.pixels.shape[0])  # no label, no legend band
 
 
 def _picture(canvas) -> np.ndarray:
