@@ -30,8 +30,9 @@ CANCELLED_BY_YOU = "Cancelled by you"  # what a page's Cancel button writes into
 
 @st.cache_resource(show_spinner=False)
 def _slots() -> dict:
-    """Server-wide: the semaphore and the queue, shared by every session."""
-    return {"semaphore": threading.BoundedSemaphore(MAX_CONCURRENT), "queue": [], "lock": threading.Lock()}
+    """Server-wide, shared by every session: the waiting jobs in order of arrival, how many run, and the condition
+    that guards both (a job starts only from the head of the queue: first come, first served)."""
+    return {"queue": [], "running": 0, "cond": threading.Condition()}
 
 
 @dataclass
@@ -55,8 +56,9 @@ class Job:
 
     def queue_position(self) -> int:
         """1-based place in the server's queue (0 when not waiting)."""
-        queue = _slots()["queue"]
-        return queue.index(self) + 1 if self in queue else 0
+        slots = _slots()
+        with slots["cond"]:
+            return slots["queue"].index(self) + 1 if self in slots["queue"] else 0
 
     def touch(self) -> None:
         """Called by the page whenever it shows this job: proof that somebody is still watching."""
@@ -76,20 +78,29 @@ def start(label: str, work: Callable[[Job], object]) -> Job:
     and should pass `job.on_progress` and `job.cancel` to `model.fit`."""
     job = Job(label=label)
     slots = _slots()
-    with slots["lock"]:
+    with slots["cond"]:
         slots["queue"].append(job)
 
-    def run():
-        acquired = False
-        try:
-            while not acquired:
+    def wait_for_a_slot() -> bool:
+        """Block until this job heads the queue and a slot is free (True), or it is cancelled first (False)."""
+        with slots["cond"]:
+            while True:
                 if job.cancel.is_set() or time.monotonic() - job.last_seen > ABANDON_SECONDS:
-                    job.status, job.message = "cancelled", job.message or "Cancelled while waiting in the queue."
-                    return
-                acquired = slots["semaphore"].acquire(timeout=0.5)
-            with slots["lock"]:
-                if job in slots["queue"]:
                     slots["queue"].remove(job)
+                    slots["cond"].notify_all()  # the next in line may now be the head
+                    job.status, job.message = "cancelled", job.message or "Cancelled while waiting in the queue."
+                    return False
+                if slots["queue"][0] is job and slots["running"] < MAX_CONCURRENT:
+                    slots["queue"].pop(0)
+                    slots["running"] += 1
+                    slots["cond"].notify_all()  # the next in line may start too if another slot is free
+                    return True
+                slots["cond"].wait(timeout=0.5)  # also wakes to check the cancel flag and the watcher
+
+    def run():
+        if not wait_for_a_slot():
+            return
+        try:
             job.status = "running"
             job.result = work(job)
             if job.status == "running":
@@ -97,11 +108,9 @@ def start(label: str, work: Callable[[Job], object]) -> Job:
         except Exception as err:  # noqa: BLE001  (the page shows it; the server keeps serving)
             job.status, job.message = "failed", f"Training failed: {err}"
         finally:
-            with slots["lock"]:
-                if job in slots["queue"]:
-                    slots["queue"].remove(job)
-            if acquired:
-                slots["semaphore"].release()
+            with slots["cond"]:
+                slots["running"] -= 1
+                slots["cond"].notify_all()
 
     threading.Thread(target=run, name=f"gdl-train-{label}", daemon=True).start()
     return job

@@ -112,3 +112,36 @@ def test_the_report_of_a_finished_run_says_whether_you_cancelled_it_and_that_the
     untrained = SimpleNamespace(history_=TrainResult(steps=0, status="cancelled", message="Cancelled after 0 steps."))
     assert jobs.report(job, untrained) is None  # cancelled before its first step: the page keeps its old model
     assert job.message.startswith("Cancelled before the first training step")
+
+
+def test_waiting_trainings_start_first_come_first_served_and_a_cancelled_one_leaves_the_queue(monkeypatch):
+    monkeypatch.setattr(jobs, "MAX_CONCURRENT", 1)  # one at a time, so the order they start in is the order they run
+    release, started = threading.Event(), []
+
+    def work(job):
+        started.append(job.label)
+        release.wait(10)
+        return job.label
+
+    def wait_until(condition, seconds=20.0):
+        deadline = time.time() + seconds
+        while not condition() and time.time() < deadline:
+            for job in [first] + waiting:
+                job.touch()  # the page is watching
+            time.sleep(0.05)
+        assert condition()
+
+    waiting = []
+    first = jobs.start("first", work)
+    wait_until(lambda: started == ["first"])
+    for i in range(5):
+        waiting.append(jobs.start(f"waiting {i}", work))
+        time.sleep(0.2)  # they arrive in this order, each after the others have polled for a while
+    assert [job.queue_position() for job in waiting] == [1, 2, 3, 4, 5]
+    waiting[1].cancel.set()
+    wait_until(lambda: waiting[1].status == "cancelled")
+    assert [job.queue_position() for job in waiting] == [1, 0, 2, 3, 4]
+    release.set()
+    wait_until(lambda: all(job.finished for job in [first] + waiting))
+    assert started == ["first", "waiting 0", "waiting 2", "waiting 3", "waiting 4"]
+    assert [job.status for job in waiting] == ["done", "cancelled", "done", "done", "done"]
