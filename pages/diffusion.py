@@ -110,8 +110,8 @@ def _forward_view() -> None:
     t = int(st.slider("Step t", 0, T, min(T, max(1, T // 4)), key=P + "t",
                       help="t = 0 is the data; t = T is (almost) pure noise."))
     a = 1.0 if t == 0 else float(arrays["alpha_bar"][t - 1])
+    m = st.columns([1, 1, 1, 2] if is_world else 3)  # above the pictures: a narrow column cut the labels short
     left, right = st.columns([3, 2]) if is_world else (st.container(), st.container())
-    m = right.columns(3)
     m[0].metric("Signal √ᾱ_t", f"{np.sqrt(a):.3f}", help="The share of x_0 kept in x_t.")
     m[1].metric("Noise √(1−ᾱ_t)", f"{np.sqrt(1 - a):.3f}", help="The scale of the noise in x_t.")
     m[2].metric("SNR", "∞" if t == 0 else f"{a / (1 - a):.3g}")
@@ -137,8 +137,10 @@ def _forward_view() -> None:
                  caption="The same six images (rows) at t = " + ", ".join(str(s) for s in ts) + " (columns).")
         st.image(plots.image_grid(dui.forward_at(start, kind, T, t)[:16], columns=16, scale=scale),
                  caption=f"16 images at your t = {t}")
-        note("Each row is one image sinking into noise. Strokes you can still read at a mid t are enough for the "
-             "network to guess the clean image from; by t = T every image looks like every other: pixel noise.")
+        note("Each row is one image sinking into noise. "
+             + ("Strokes you can still read" if dataset == "digits" else "A tin's outline you can still make out")
+             + " at a mid t " + ("are" if dataset == "digits" else "is") + " enough for the network to guess the "
+             "clean image from; by t = T every image looks like every other: pixel noise.")
 
 
 with panel_guard("The forward process"):
@@ -223,7 +225,8 @@ else:
             def _player() -> None:
                 if (st.session_state[PLAYING], st.session_state.get(P + "speed", 4)) != play_config:
                     st.rerun()  # play, pause or a new speed: restart this view with the matching timer
-                size = int(st.session_state.get(P + "stride", 1))
+                default_size = 1 if S <= 60 else 5
+                size = int(st.session_state.get(P + "stride", default_size))  # the widget below shows the same
                 if st.session_state[PLAYING]:
                     _move(size)
                     if st.session_state[STEP] >= S:
@@ -239,7 +242,7 @@ else:
                             width="stretch")
                 b[4].button("⏭", on_click=_jump, args=(S,), key=P + "last", help="Jump to the samples",
                             width="stretch")
-                b[5].select_slider("Step size", [1, 2, 5, 10, 20, 50], value=1 if S <= 60 else 5, key=P + "stride",
+                b[5].select_slider("Step size", [1, 2, 5, 10, 20, 50], value=default_size, key=P + "stride",
                                    help="Sampler steps per click or per frame of play.")
                 b[6].select_slider("Speed (frames/s)", [1, 2, 4, 8], value=4, key=P + "speed")
                 i = int(st.session_state[STEP])

@@ -43,6 +43,13 @@ def test_the_page_opens_on_the_world_from_pure_noise(world):
     assert metrics["Samples on land"].endswith("%")
 
 
+def test_the_very_first_click_moves_by_the_step_size_the_widget_shows(world):
+    fresh = _open()  # a new visit (the world fixture has filled the caches, so its first run shows the player)
+    fresh.button(key="dif_next").click().run()
+    stride = int(fresh.session_state["dif_stride"])
+    assert stride > 1 and _counter(fresh).startswith(f"**step {stride} of ")
+
+
 def test_moving_the_t_slider_changes_the_forward_map(world):
     before = _picture(world, "forward map")
     world.slider(key="dif_t").set_value(int(world.session_state["dif_T"])).run()
