@@ -73,6 +73,23 @@ def attribute_vector(Z: np.ndarray, values: np.ndarray, fraction: float = 0.25) 
     return (Z[order[-k:]].mean(axis=0) - Z[order[:k]].mean(axis=0)).astype(np.float32)
 
 
+def strength_range(Z: np.ndarray, k: int, vector: np.ndarray, share: float = 0.02) -> tuple[float, float]:
+    """How far code k can move along an attribute vector and stay within the data: the strengths s (low, high) that
+    carry Z[k] + s * vector to the `share` and 1 - `share` quantiles of the codes' positions along the vector.
+
+    Past them the code lies beyond (nearly) every observation in that direction, where the decoder was never
+    trained: a tin taller than any tin it saw, and the picture breaks up.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    vector = np.asarray(vector, dtype=np.float64)
+    length2 = float(vector @ vector)
+    if length2 == 0.0:
+        return 0.0, 0.0  # no direction: every strength decodes the same code
+    along = Z @ vector / length2  # each code's position along the vector, in units of the vector
+    low, high = np.quantile(along, [share, 1.0 - share]) - along[k]
+    return float(min(low, 0.0)), float(max(high, 0.0))  # an extreme code still offers the way back in
+
+
 def class_directions(Z: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]:
     """For each label, the mean code of its observations minus the mean code of all: e.g. "towards a 3".
 

@@ -9,7 +9,7 @@ from gdl.data.idx import IDXError
 from gdl.models import DISPLAY_NAMES
 from gdl.ui import jobs
 from gdl.ui import latent as ui
-from gdl.ui.widgets import guarded, natural_image, note, panel_guard, plain, through_app
+from gdl.ui.widgets import guarded, natural_image, note, panel_guard, plain, ranged, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -82,7 +82,7 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
     train_family = t[0].selectbox("Family", ["vae", "ae"], format_func=DISPLAY_NAMES.get, key=P + "train_family")
     train_dim = int(t[1].slider("Latent dimensions", 2, 16, 2, key=P + "train_dim"))
     train_seconds = int(t[2].slider("Time budget (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "train_seconds"))
-    beta = float(t[3].number_input("β, the weight of the KL term", 0.0, 20.0, 1.0, step=0.5, key=P + "train_beta",
+    beta = float(t[3].number_input(ranged("β, the weight of the KL term", 0.0, 20.0), 0.0, 20.0, 1.0, step=0.5, key=P + "train_beta",
                                    disabled=train_family != "vae",
                                    help="1 trains on the ELBO itself; more pushes the codes harder towards the "
                                         "prior (a β-VAE)."))
@@ -278,7 +278,8 @@ def _slider_view() -> None:
     right.caption("decoder(z)")
     note("Each slider moves one coordinate of z. " + (
         "For the tins, one slider mostly changes the height and the other the width: each latent dimension has "
-        "taken one true factor." if has_factors else "Small moves change the image a little; large moves, "
+        "taken one true factor (section 8 measures how closely). Towards the corners of the sliders' ranges the "
+        "code leaves the region the tins' codes occupy, and the picture breaks up." if has_factors else "Small moves change the image a little; large moves, "
         "past ±2 or so for a VAE, leave the region the codes occupy and the images grow strange."))
 
 
@@ -315,9 +316,9 @@ st.markdown("Encode two images, walk from one code to the other in equal steps, 
 
 def _interpolation_view() -> None:
     c = st.columns(3)
-    a = int(c[0].number_input("Start: image number", 0, n - 1, 0, key=P + "interp_a"))
+    a = int(c[0].number_input(ranged("Start: image number", 0, n - 1), 0, n - 1, 0, key=P + "interp_a"))
     far = int(np.argmax(np.linalg.norm(Z[:300] - Z[0], axis=1)))
-    b = int(c[1].number_input("End: image number", 0, n - 1, far, key=P + "interp_b"))
+    b = int(c[1].number_input(ranged("End: image number", 0, n - 1), 0, n - 1, far, key=P + "interp_b"))
     steps = int(c[2].slider("Steps", 3, 15, 9, key=P + "interp_steps"))
     path = latent.interpolate(Z[a], Z[b], steps)
     decoded = ui.decode(model, path)
@@ -335,8 +336,9 @@ def _interpolation_view() -> None:
              "the latent walk pass through plausible images while the cross-fade lays two faint ones over each "
              "other.")
         return
-    note("The walk in latent space passes through plausible images all the way: each step is a tin (or a "
-         "digit) of its own, changing gradually. The cross-fade in pixel space is only ever two faint images "
+    note("The walk in latent space passes through plausible images all the way: each step is " + (
+         "a tin" if has_factors else "a digit" if dataset == "digits" else "an image") + " of its own, changing "
+         "gradually. The cross-fade in pixel space is only ever two faint images "
          "laid over each other: the data does not live on straight lines in pixel space, but it nearly does in "
          "the latent space.")
 
@@ -363,7 +365,7 @@ def _attribute_view() -> None:
     c = st.columns(3)
     name = c[0].selectbox("Attribute", list(vectors), key=P + "attr")
     typical = int(np.argmin(np.linalg.norm(Z - np.median(Z, axis=0), axis=1)))  # a middling image to start from
-    k = int(c[1].number_input("Image number", 0, n - 1, typical, key=P + "attr_image"))
+    k = int(c[1].number_input(ranged("Image number", 0, n - 1), 0, n - 1, typical, key=P + "attr_image"))
     strength = float(c[2].slider("Strength: how much of the vector to add", -1.5, 1.5, 0.5, step=0.05,
                                  key=P + "attr_strength",
                                  help="1 adds the whole vector: " + (
@@ -378,17 +380,36 @@ def _attribute_view() -> None:
     natural_image(cols[1], plots.image_grid(ui.decode(model, Z[k:k + 1]), columns=1, scale=s), caption="decoded z")
     natural_image(cols[2], plots.image_grid(ui.decode(model, z[None]), columns=1, scale=s),
                   caption=f"decoded z {'+' if strength >= 0 else '−'} {abs(strength):.2f} · “{name}”")
-    ladder = Z[k] + np.linspace(-1, 1, 5, dtype=np.float32)[:, None] * v
+    low, high = latent.strength_range(Z, k, v)
+    ladder = Z[k] + np.linspace(low, high, 5, dtype=np.float32)[:, None] * v
+    if has_factors:
+        least, most = {"taller": ("shortest", "tallest"), "wider": ("narrowest", "widest")}[name]
+        span = f"from the {least} to the {most} 2% of the tins"
+    else:
+        least, most = "least", "most"
+        span = f"from the codes least to those most {name[len('more '):]} (2% at each end)"
     natural_image(cols[3], plots.image_grid(ui.decode(model, ladder), columns=5, scale=max(1, s // 2)),
-                  caption="strength −1, −½, 0, +½, +1")
+                  caption=f"strength {low:+.2f} to {high:+.2f} in five steps: {span}, along the vector")
     st.caption(f"The vector “{name}” = (" + ", ".join(f"{x:+.2f}" for x in v) + ")")
-    note(f"Adding the vector changes that one attribute and keeps the rest of the image: the same tin, {name}. "
-         "It works because the attribute varies along a consistent direction in the latent space. Push too far, "
-         f"past the {'tallest' if name == 'taller' else 'widest'} tins in the data, and the code leaves the region "
-         "the decoder was trained on: the picture breaks up." if has_factors
-         else "Adding the vector pulls the image towards that digit while it keeps some of its own style; with a "
-              "large strength every image becomes the average look of the digit.")
-
+    beyond = most if strength > high else least if strength < low else None
+    if beyond:
+        where = (f"Your strength {strength:+.2f} goes past the {beyond} "
+                 + ("tins" if has_factors else "codes") + f" in the data (they end near {high if strength > high else low:+.2f}): "
+                 "the code has left the region the decoder was trained on, and the picture breaks up.")
+    else:
+        where = (f"Your strength {strength:+.2f} stays within the data; past {low:+.2f} or {high:+.2f} the code "
+                 "leaves the region the decoder was trained on, and the picture breaks up.")
+    if has_factors:
+        opposite = {"taller": "shorter", "wider": "narrower"}[name]
+        note(("Adding" if strength >= 0 else "Subtracting (a negative strength)") + " the vector changes that one "
+             f"attribute and keeps the rest of the image: the same tin, {name if strength >= 0 else opposite}. It "
+             "works because the attribute varies along a consistent direction in the latent space. The five steps "
+             "on the right span the data along the vector. " + where)
+    else:
+        note(("Adding the vector pulls the image towards that digit" if strength >= 0 else
+              "Subtracting it (a negative strength) pushes the image away from that digit") + ", while it keeps "
+             "some of its own style; with a large strength every image becomes the average look of the digit. The "
+             "five steps on the right span the data along the vector. " + where)
 
 if vectors:
     st.fragment(guarded("The attribute vectors")(_attribute_view))()
@@ -507,7 +528,12 @@ with panel_guard("The measurements"):
                 help="Mean of (decoded − original)² over every pixel of every image shown on this page.")
     m[1].metric("Error of the mean image", f"{baseline:.4f}", help="What drawing the average image for every "
                 "input would score: the baseline a representation must beat.")
-    m[2].metric("Variance explained", f"{1 - errors.mean() / baseline:.1%}")
+    explained = 1 - errors.mean() / baseline if baseline > 0 else None  # identical images: nothing to explain
+    m[2].metric("Variance explained", "–" if explained is None else f"{explained:.1%}",
+                help="1 − reconstruction error / error of the mean image.")
+    if explained is None:
+        st.warning("Every image here is the same, so there is no variation for a representation to explain, and "
+                   "nothing for the latent space to organise: load images that differ.")
     show = np.arange(min(10, n))
     st.image(plots.image_grid(np.concatenate([X[show], ui.decode(model, Z[show])]), columns=len(show),
                               scale=max(1, 64 // shape[0])),
@@ -532,7 +558,7 @@ with panel_guard("The measurements"):
              "that it ignores it. A dimension that tracks one factor and ignores the other means the model has "
              "found one real cause of variation in the tins, unsupervised; where it leans on both, the two causes "
              "are partly mixed in it.")
-    else:
-        note(f"The decoder reproduces each image from just {L} numbers with {1 - errors.mean() / baseline:.0%} of "
-             "the pixel variance explained. Fine strokes are lost first: a small latent space keeps the overall "
-             "shape and drops details.")
+    elif explained is not None:
+        note(f"The decoder reproduces each image from just {L} numbers with {explained:.0%} of "
+             "the pixel variance explained. Fine " + ("strokes" if dataset == "digits" else "details")
+             + " are lost first: a small latent space keeps the overall shape.")

@@ -148,3 +148,44 @@ def test_a_3d_model_trained_here_never_offers_the_same_dimension_twice_and_the_n
     notes = " ".join(i.value for i in at.info)
     assert "looks along two of the 3 dimensions" in notes
     assert "different numbers of latent dimensions (2 and 3)" in notes  # the shipped 2-D autoencoder beside it
+
+
+def test_the_attribute_note_follows_the_sign_of_the_strength_and_says_when_it_leaves_the_data(at):
+    def attribute_note():
+        return next(i.value for i in at.info if "the vector" in i.value and "attribute" in i.value)
+
+    assert at.selectbox(key="lat_data").value == "tins"
+    at.selectbox(key="lat_attr").set_value("wider").run()
+    at.slider(key="lat_attr_strength").set_value(0.3).run()
+    assert "the same tin, wider" in attribute_note() and "stays within the data" in attribute_note()
+    at.slider(key="lat_attr_strength").set_value(-1.5).run()
+    assert not at.exception
+    text = attribute_note()
+    assert "the same tin, narrower" in text and "goes past the narrowest tins" in text
+    assert any("from the narrowest to the widest 2% of the tins" in c for c in _captions(at))
+
+
+def _captions(at) -> list[str]:
+    """Every caption on the page, pictures' included (st.image captions live in the image protos)."""
+    out = [c.value for c in at.caption]
+    for element in at.get("image"):
+        out += [img.caption for img in element.proto.imgs]
+    return out
+
+
+def test_identical_images_get_a_clear_message_not_minus_infinite_variance_explained(at, tmp_path):
+    save_idx(np.zeros((6, 28, 28), dtype=np.uint8), tmp_path / "blank-idx3-ubyte")
+    at.selectbox(key="lat_data").set_value("idx").run()
+    at.text_input(key="lat_idx_images").set_value(str(tmp_path / "blank-idx3-ubyte")).run()
+    at.slider(key="lat_train_seconds").set_value(5)
+    at.button(key="lat_train").click().run()
+    deadline = time.time() + 120
+    while time.time() < deadline and not ("lat_source" in at.session_state
+                                          and at.session_state["lat_source"] == "trained here"):
+        time.sleep(1.0)
+        at.run()
+    assert not at.exception
+    explained = next(m.value for m in at.metric if m.label == "Variance explained")
+    assert explained == "–"
+    assert any("Every image here is the same" in w.value for w in at.warning)
+    assert not any("inf" in i.value for i in at.info)

@@ -52,6 +52,17 @@ def test_attribute_vector_points_along_the_direction_the_attribute_grows():
         latent.attribute_vector(Z, attribute, fraction=0.7)
 
 
+def test_strength_range_carries_a_code_to_the_datas_ends_along_the_vector():
+    # codes on a line: positions 0, 1, ..., 100 along v = (2, 0), so the 2% and 98% quantiles sit at 2 and 98
+    v = np.array([2.0, 0.0])
+    Z = np.column_stack([np.arange(101) * 2.0, np.full(101, 5.0)])  # the other coordinate does not count
+    low, high = latent.strength_range(Z, 30, v)
+    assert (low, high) == pytest.approx((2 - 30, 98 - 30))
+    assert latent.strength_range(Z, 100, v)[1] == 0.0  # past the upper end already: only the way back in
+    assert latent.strength_range(Z, 0, v)[0] == 0.0
+    assert latent.strength_range(Z, 30, np.zeros(2)) == (0.0, 0.0)
+
+
 def test_class_directions_are_offsets_from_the_overall_mean():
     Z = np.array([[0.0, 0], [2, 0], [0, 4], [0, 6]])
     d = latent.class_directions(Z, np.array([1, 1, 7, 7]))
