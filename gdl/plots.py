@@ -83,6 +83,13 @@ def scatter_figure(X: np.ndarray, title: str, color: str = DATA_COLOR, height: i
     return fig
 
 
+CURVE_NAMES = {  # what each family's training record calls a curve -> what the legend says
+    "loss": "loss", "reconstruction": "reconstruction", "kl": "KL to the prior",
+    "d_loss": "D's loss", "g_loss": "G's loss", "d_real": "D(real)", "d_fake": "D(fake)",
+    "cd": "CD = E(data) − E(samples)", "e_data": "E(data)", "e_neg": "E(samples)",
+}
+
+
 def loss_figure(history: list[dict], title: str = "training loss", height: int = 220) -> go.Figure:
     """Loss curves from a training history (a list of {"step": ..., "loss": ..., ...})."""
     fig = go.Figure()
@@ -92,7 +99,7 @@ def loss_figure(history: list[dict], title: str = "training loss", height: int =
         if "loss" in curves and any(v == curves["loss"] for k, v in curves.items() if k != "loss"):
             del curves["loss"]  # the total is one of the named parts (the GAN's is its generator loss): draw it once
         for k, values in curves.items():
-            fig.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=k))
+            fig.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=CURVE_NAMES.get(k, k)))
     # What is plotted names the y axis, and the legend sits above the plot: below it, it ran into the x-axis title
     fig.update_layout(height=height, xaxis_title="step", yaxis_title=title, margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))

@@ -5,7 +5,7 @@ import streamlit as st
 from gdl import data, models, plots
 from gdl.models import DISPLAY_NAMES, NEURAL, TAXONOMY
 from gdl.ui import background, cache, compare, jobs
-from gdl.ui.widgets import note, panel_guard, through_app
+from gdl.ui.widgets import note, panel_guard, ranged, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -31,7 +31,7 @@ seed = int(c[0].number_input("Seed", 0, 1_000_000, 0, key=P + "seed"))
 budget = int(c[1].slider("Time budget per family (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "budget"))
 devices = compare.devices()
 device = c[2].selectbox("Device", devices, key=P + "device", help="Only the devices on this server are offered.")
-n_train = int(c[3].number_input("Training points", 500, 20_000, 10_000, step=500, key=P + "n",
+n_train = int(c[3].number_input(ranged("Training points", 500, 20_000), 500, 20_000, 10_000, step=500, key=P + "n",
                                 disabled=data.is_image(dataset)))
 
 # ---- training here ---------------------------------------------------------------------------------------
@@ -116,10 +116,11 @@ for start in range(0, len(families), 3):
             st.plotly_chart(plots.loss_figure(history, "losses and D's mean outputs" if family == "gan" else
                                               "training loss"),
                             key=f"{P}loss_{family}", config={"displayModeBar": False})
+            st.caption(compare.LOSS_CAPTIONS[family])
 
 note(compare.WHAT_TO_LOOK_FOR[compare.kind_of(dataset)] + " The explicit-density families (autoregressive, flow) "
-     "also report an exact likelihood (lower NLL is better); VAE and diffusion report a bound; GAN and energy-based "
-     "models have no normalised density at all."
+     "also report an exact likelihood (lower NLL is better); VAE and diffusion report a bound; the energy-based "
+     "model knows its density only up to a constant it cannot compute, and the GAN has none at all."
      + (" The GAN's second picture is its discriminator D(x), not a density: D is high where real data lies and the "
         "generator does not yet put its samples." if "gan" in families and not data.is_image(dataset) else ""))
 

@@ -8,7 +8,7 @@ from gdl.data import world
 from gdl.mapimage import png_uri
 from gdl.ui import background, jobs
 from gdl.ui import diffusion as dui
-from gdl.ui.widgets import guarded, note, panel_guard, through_app
+from gdl.ui.widgets import guarded, note, panel_guard, ranged, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -72,8 +72,8 @@ default_kind = model.config.schedule if model is not None else "cosine"
 default_T = model.config.timesteps if model is not None else 200
 kind = c[0].radio("Schedule", kinds, index=kinds.index(default_kind), horizontal=True, key=P + "kind",
                   help="linear: Ho et al. (2020); cosine: Nichol & Dhariwal (2021).")
-T = int(c[1].number_input("Steps T", 50, 1000, default_T, step=50, key=P + "T",
-                          help="Between 50 and 1,000. The pretrained model uses the values it was trained with."))
+T = int(c[1].number_input(ranged("Steps T", 50, 1000), 50, 1000, default_T, step=50, key=P + "T",
+                          help="The pretrained model uses the values it was trained with."))
 if model is not None and (kind, T) != (model.config.schedule, model.config.timesteps):
     c[2].caption(f"Sections 1 and 2 follow your choice; the model below was trained with the {model.config.schedule} "
                  f"schedule and T = {model.config.timesteps}, and samples with those.")
@@ -343,7 +343,10 @@ else:
                               alt=f"{name} samples", width="stretch")
                 else:
                     if "confidence" in r:
-                        m[2].metric("classifier confidence", f"{r['confidence']:.2f}")
+                        m[2].metric("classifier confidence", f"{r['confidence']:.2f}",
+                                    help="How sure a classifier trained on real digits is, on average, of the digit "
+                                         "each sample shows (0.1 = a guess among ten, 1 = certain). Section 6 has "
+                                         "more.")
                     col.image(plots.image_grid(r["samples"], columns=8, scale=6 if dataset == "digits" else 2),
                               caption=f"{n_race} {name} samples", width="stretch")
             speedup = raced["DDPM"]["seconds"] / max(raced["DDIM"]["seconds"], 1e-9)

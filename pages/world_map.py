@@ -9,7 +9,7 @@ from gdl.mapimage import Canvas, png_uri
 from gdl.models import DISPLAY_NAMES
 from gdl.models.box import box_area, box_log_likelihood, in_box, mle_box
 from gdl.ui import cache, clickmap
-from gdl.ui.widgets import arrived_from_another_page, guarded, note, panel_guard, plain, through_app
+from gdl.ui.widgets import arrived_from_another_page, guarded, note, panel_guard, plain, ranged, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -32,8 +32,7 @@ st.markdown(
 # ---- 1. draw from p_data ------------------------------------------------------------------------------
 st.header("1 · Draw samples from p_data")
 c1, c2 = st.columns(2)
-n = c1.number_input("How many points N", N_MIN, N_MAX, 1000, step=100, key=P + "n",
-                    help=f"Between {N_MIN:,} and {N_MAX:,}.")
+n = c1.number_input(ranged("How many points N", N_MIN, N_MAX), N_MIN, N_MAX, 1000, step=100, key=P + "n")
 seed = c2.number_input("Seed", 0, 1_000_000, 0, step=1, key=P + "seed",
                        help="The same seed draws the same points.")
 n, seed = int(n), int(seed)
@@ -77,12 +76,12 @@ family = c1.selectbox("Model family", ["box", "gaussian", "gmm", "kde", "histogr
 config: tuple = ()
 if family in CLASSICAL_SETTINGS:
     field, label, lo, hi, default = CLASSICAL_SETTINGS[family]
-    value = c2.number_input(label, lo, hi, default, key=P + "setting_" + family)
+    value = c2.number_input(ranged(label, lo, hi), lo, hi, default, key=P + "setting_" + family)
     config = ((field, value),)
     if family == "gmm" and value > n:
         c2.caption(f"A mixture fitted to {n:,} points can use at most {n:,} components, one per point: "
                    f"it uses {n:,}, not {value:,}.")
-n_model = c1.number_input("Samples to draw from p_model", 100, 20_000, 2000, step=500, key=P + "n_model",
+n_model = c1.number_input(ranged("Samples to draw from p_model", 100, 20_000), 100, 20_000, 2000, step=500, key=P + "n_model",
                           help="How many orange dots the map shows. The accuracy and coverage below always measure "
                                "10,000 samples of their own, so they do not change with this.")
 show_data = c2.toggle("Show the training points", value=family == "box", key=P + "show_data")

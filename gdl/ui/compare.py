@@ -28,9 +28,24 @@ MEASURE_CAPTIONS = {
              "sample; evenness: 1 when all ten digits appear equally; nearest train: mean distance to the closest "
              "training image (near 0 would mean copies). The first row scores 297 real digits the classifier never "
              "saw, against the other 1,500, as the yardstick. The families here train on all 1,797 digits, so their "
-             "NLL (nats per image) is measured on digits they have seen, not held out.",
+             "NLL (nats per image) is measured on digits they have seen, not held out. It can be negative: it is a "
+             "density over 64 continuous pixel values, and a density, unlike a probability, can exceed 1; lower is "
+             "still better. ≤ marks a bound; the diffusion model's is very loose (one term per noise level, each "
+             "from a single noisy draw), so it sits far above its true NLL: do not rank it against the others.",
 }
 NLL_COLUMN = {"points": "held-out NLL", "image": "NLL of the training digits"}
+LOSS_CAPTIONS = {  # under each family's loss chart: what its curves are
+    "vae": "Loss: the negative ELBO, the reconstruction term plus β times the KL divergence from each code's "
+           "distribution to the prior N(0, I); lower is better.",
+    "gan": "D's loss falls while it tells real from fake; G's loss, −log D(G(z)), falls while G fools D. D(real) "
+           "and D(fake) are D's mean outputs on real and generated points: they meet near 0.5 when neither wins.",
+    "ebm": "Contrastive divergence pushes the energy E of the data down and that of the Langevin samples up; once "
+           "the samples look like data, E(data) and E(samples) meet and CD nears 0. The loss adds a small penalty "
+           "on the energies' size.",
+    "diffusion": "Loss: the mean squared error of the predicted noise ε̂ at a random noise level.",
+    "autoregressive": "Loss: the negative log-likelihood of the training batch, −Σ log p(x_i | x_<i) (nats).",
+    "flow": "Loss: the negative log-likelihood of the training batch by the change of variables (nats).",
+}
 WHAT_TO_LOOK_FOR = {  # the note under the panels
     "world": "Sharp, land-shaped samples with few in the sea mean high precision; samples over every continent mean "
              "good coverage.",

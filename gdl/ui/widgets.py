@@ -91,6 +91,13 @@ def guarded(what: str):
     return decorate
 
 
+def ranged(label: str, low, high) -> str:
+    """A number box's label with its range, e.g. "Image number (0–1,999)": Streamlit keeps an out-of-range value in
+    the box, outlined, but never applies it, and says why only in a tooltip, so the label says it up front."""
+    return f"{label} ({low:,g}–{high:,g})" if isinstance(low, float) or isinstance(high, float) else \
+        f"{label} ({low:,}–{high:,})"
+
+
 def note(text: str) -> None:
     """A 'what to notice' sentence under a figure."""
     st.info(text, icon="👀")

@@ -1,4 +1,5 @@
 """AppTest: the Compare page opens from checkpoints, and Retrain trains in the background and replaces them."""
+import json
 import time
 
 import numpy as np
@@ -16,6 +17,13 @@ def test_compare_page_shows_a_panel_and_a_measurement_row_per_family():
     assert [s.value for s in at.subheader] == [DISPLAY_NAMES[f] for f in NEURAL]  # one panel per family, in order
     table = at.dataframe[0].value
     assert len(table) == 6 and set(table["source"]) == {"checkpoint"}
+    # every loss chart names its curves in words, and a caption under it says what they are
+    legends = [{trace.get("name") for trace in json.loads(chart.proto.spec)["data"]} for chart in at.get("plotly_chart")]
+    assert {"D's loss", "G's loss", "D(real)", "D(fake)"} in legends
+    assert {"loss", "CD = E(data) − E(samples)", "E(data)", "E(samples)"} in legends
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Contrastive divergence pushes") for c in captions)
+    assert sum(c.startswith("Loss: the negative") for c in captions) == 3  # VAE, autoregressive, flow
 
 
 def _flow_on_moons(budget: int):

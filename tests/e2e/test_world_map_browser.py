@@ -29,7 +29,7 @@ def test_world_map_renders_and_the_n_control_changes_the_plot(server, app_page, 
     assert app_page.evaluate("(img) => img.naturalWidth", data_map.element_handle()) > 1000  # drawn, not broken
     screenshot_full(app_page, output_dir / "world_map.png")
 
-    box = app_page.locator("input[aria-label='How many points N']")
+    box = app_page.locator("input[aria-label='How many points N (10–20,000)']")
     box.fill("250")
     box.press("Enter")
     app_page.wait_for_function("(b) => document.querySelector(\"img[alt='p_data sample map']\")?.src !== b",
