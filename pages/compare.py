@@ -122,7 +122,7 @@ note(compare.WHAT_TO_LOOK_FOR[compare.kind_of(dataset)] + " The explicit-density
      "also report an exact likelihood (lower NLL is better); VAE and diffusion report a bound; the energy-based "
      "model knows its density only up to a constant it cannot compute, and the GAN has none at all."
      + (" The GAN's second picture is its discriminator D(x), not a density: D is high where real data lies and the "
-        "generator does not yet put its samples." if "gan" in families and not data.is_image(dataset) else ""))
+        "generator does not yet put its samples." if source.get("gan", (None, None))[1] is not None and not data.is_image(dataset) else ""))
 
 # ---- the measurements ------------------------------------------------------------------------------------
 st.header("The measurements")
