@@ -7,7 +7,7 @@ import streamlit as st
 from gdl import latent, plots
 from gdl.data.idx import IDXError
 from gdl.models import DISPLAY_NAMES
-from gdl.ui import jobs
+from gdl.ui import cache, jobs
 from gdl.ui import latent as ui
 from gdl.ui.widgets import guarded, natural_image, note, panel_guard, plain, ranged, through_app
 
@@ -353,8 +353,11 @@ if has_factors:
                 "mean code of the others. Here: **taller** = the mean code of the tallest quarter of the tins "
                 "minus that of the shortest quarter; **wider** likewise for the width.")
 elif has_labels:
-    vectors = {f"more like a {d}": v for d, v in latent.class_directions(Z, targets).items()}
-    st.markdown("For each digit, the direction **towards it**: the mean code of that digit's images minus the "
+    unit = "digit" if dataset == "digits" else "class"
+    classes = {(f"more like a {d}" if dataset == "digits" else f"more like class {d}"): d
+               for d in latent.class_directions(Z, targets)}
+    vectors = {name: latent.class_directions(Z, targets)[d] for name, d in classes.items()}
+    st.markdown(f"For each {unit}, the direction **towards it**: the mean code of that {unit}'s images minus the "
                 "mean code of all images.")
 else:
     vectors = {}
@@ -370,7 +373,7 @@ def _attribute_view() -> None:
                                  key=P + "attr_strength",
                                  help="1 adds the whole vector: " + (
                                      "the gap between the mean codes of the bottom and top quarters."
-                                     if has_factors else "the gap between the digit's mean code and the mean "
+                                     if has_factors else f"the gap between the {unit}'s mean code and the mean "
                                      "code of all images.")))
     v = vectors[name]
     z = Z[k] + strength * v
@@ -380,36 +383,68 @@ def _attribute_view() -> None:
     natural_image(cols[1], plots.image_grid(ui.decode(model, Z[k:k + 1]), columns=1, scale=s), caption="decoded z")
     natural_image(cols[2], plots.image_grid(ui.decode(model, z[None]), columns=1, scale=s),
                   caption=f"decoded z {'+' if strength >= 0 else '−'} {abs(strength):.2f} · “{name}”")
-    low, high = latent.strength_range(Z, k, v)
-    ladder = Z[k] + np.linspace(low, high, 5, dtype=np.float32)[:, None] * v
+    if has_factors:  # the ladder spans the data along the vector, from the least to the most of the factor
+        low, high = latent.strength_range(Z, k, v)
+        strengths = np.linspace(low, high, 5)
+    else:  # classes are regions, not directions: walk from the image itself as far as the slider goes
+        strengths = np.linspace(0.0, 1.5, 5)
+    ladder = Z[k] + strengths.astype(np.float32)[:, None] * v
+    ladder_images = ui.decode(model, ladder)
+    reads = None
     if has_factors:
         least, most = {"taller": ("shortest", "tallest"), "wider": ("narrowest", "widest")}[name]
-        span = f"from the {least} to the {most} 2% of the tins"
+        ladder_caption = (f"strength {low:+.2f} to {high:+.2f} in five steps: from the {least} to the {most} 2% of "
+                          "the tins, along the vector")
     else:
-        least, most = "least", "most"
-        span = f"from the codes least to those most {name[len('more '):]} (2% at each end)"
-    natural_image(cols[3], plots.image_grid(ui.decode(model, ladder), columns=5, scale=max(1, s // 2)),
-                  caption=f"strength {low:+.2f} to {high:+.2f} in five steps: {span}, along the vector")
+        ladder_caption = "strength 0 to +1.5 in five steps"
+        if dataset == "digits":  # a classifier trained on real digits says what each picture shows
+            reads, _ = cache.read_digits(np.concatenate([ladder_images, ui.decode(model, z[None])]))
+            ladder_caption += ": a digit classifier reads them as " + ", ".join(str(r) for r in reads[:-1])
+    natural_image(cols[3], plots.image_grid(ladder_images, columns=5, scale=max(1, s // 2)), caption=ladder_caption)
     st.caption(f"The vector “{name}” = (" + ", ".join(f"{x:+.2f}" for x in v) + ")")
-    beyond = most if strength > high else least if strength < low else None
-    if beyond:
-        where = (f"Your strength {strength:+.2f} goes past the {beyond} "
-                 + ("tins" if has_factors else "codes") + f" in the data (they end near {high if strength > high else low:+.2f}): "
-                 "the code has left the region the decoder was trained on, and the picture breaks up.")
-    else:
-        where = (f"Your strength {strength:+.2f} stays within the data; past {low:+.2f} or {high:+.2f} the code "
-                 "leaves the region the decoder was trained on, and the picture breaks up.")
     if has_factors:
+        beyond = most if strength > high else least if strength < low else None
+        if beyond:
+            where = (f"Your strength {strength:+.2f} goes past the {beyond} tins in the data (they end near "
+                     f"{high if strength > high else low:+.2f}): the code has left the region the decoder was "
+                     "trained on, and the picture breaks up.")
+        else:
+            where = (f"Your strength {strength:+.2f} stays within the data; past {low:+.2f} or {high:+.2f} the "
+                     "code leaves the region the decoder was trained on, and the picture breaks up.")
         opposite = {"taller": "shorter", "wider": "narrower"}[name]
         note(("Adding" if strength >= 0 else "Subtracting (a negative strength)") + " the vector changes that one "
              f"attribute and keeps the rest of the image: the same tin, {name if strength >= 0 else opposite}. It "
              "works because the attribute varies along a consistent direction in the latent space. The five steps "
              "on the right span the data along the vector. " + where)
     else:
-        note(("Adding the vector pulls the image towards that digit" if strength >= 0 else
-              "Subtracting it (a negative strength) pushes the image away from that digit") + ", while it keeps "
-             "some of its own style; with a large strength every image becomes the average look of the digit. The "
-             "five steps on the right span the data along the vector. " + where)
+        d = classes[name]
+        text = (f"Adding the vector moves the code towards the mean code of the {unit} {d}" if strength >= 0 else
+                f"Subtracting it (a negative strength) moves the code away from the mean code of the {unit} {d}")
+        if reads is None:
+            note(text + ". The five steps on the right walk from the image towards them.")
+        else:
+            now = int(reads[-1])
+            text += f". The classifier reads your decoded image as a {now}" + (
+                "." if now == d else f", not a {d}.")
+            seen = [int(r) for r in reads[1:-1]]  # the ladder's steps past the image itself
+            hits = [i for i, r in enumerate(seen) if r == d]
+            if len(hits) == len(seen):
+                text += f" Along the ladder every step past the image itself reads as a {d}."
+            elif not hits:
+                text += (f" Along the ladder it never reads as a {d}: from this image the straight line towards the "
+                         f"{d}s' mean code passes them by. Try another image, or another digit.")
+            elif hits == list(range(hits[0], len(seen))):  # other digits first, then the target to the end
+                text += (f" Along the ladder it first reads as a {d} at strength {strengths[hits[0] + 1]:.2f}, after "
+                         f"other digits: from this image the straight line reaches the {d}s only by way of them.")
+            elif hits == list(range(hits[0], hits[-1] + 1)):  # one stretch of the target, then other digits
+                text += (f" Along the ladder it reads as a {d} only part of the way: the {d}s fill a region of the "
+                         "latent space, not a whole direction, so a straight line from this image crosses them and "
+                         "comes out among other digits.")
+            else:
+                text += (f" Along the ladder it goes in and out of the {d}s: they fill a region of the latent space, "
+                         "not a whole direction, and a straight line from this image wanders across its edge.")
+            note(text)
+
 
 if vectors:
     st.fragment(guarded("The attribute vectors")(_attribute_view))()

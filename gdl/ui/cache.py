@@ -67,3 +67,18 @@ def shipped_model(family: str, dataset: str):
         raise checkpoints.CheckpointError(
             f"the pretrained checkpoint {path.name} cannot be loaded: {str(err).rstrip('.')}. Rebuild it with "
             "the command in assets/checkpoints/README.md.") from None
+
+
+@st.cache_resource(show_spinner=False)
+def digit_judge():
+    """The benchmark's digit classifier and its split: (classifier, accuracy, train images, held-out images)."""
+    from gdl.bench import _digit_classifier, digit_split
+
+    clf, accuracy = _digit_classifier(0)
+    return clf, accuracy, *digit_split(0)
+
+
+def read_digits(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the benchmark's classifier reads each 8x8 image (n, 8, 8) in [0, 1] as: (digits, confidence), each (n,)."""
+    probs = digit_judge()[0].predict_proba(np.clip(images, 0, 1).reshape(len(images), -1))
+    return probs.argmax(axis=1), probs.max(axis=1)

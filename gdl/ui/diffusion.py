@@ -217,13 +217,7 @@ def model_view_box(model) -> tuple[float, float, float, float]:
 
 
 # ==== measurements =============================================================================================
-@st.cache_resource(show_spinner=False)
-def digit_judge():
-    """The benchmark's digit classifier and its split: (classifier, accuracy, train images, held-out images)."""
-    from gdl.bench import _digit_classifier, digit_split
-
-    clf, accuracy = _digit_classifier(0)
-    return clf, accuracy, *digit_split(0)
+digit_judge = cache.digit_judge  # the benchmark's digit classifier, shared with the Latent page
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

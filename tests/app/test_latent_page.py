@@ -189,3 +189,24 @@ def test_identical_images_get_a_clear_message_not_minus_infinite_variance_explai
     assert explained == "–"
     assert any("Every image here is the same" in w.value for w in at.warning)
     assert not any("inf" in i.value for i in at.info)
+
+
+def test_the_digit_attribute_note_says_what_a_classifier_reads_in_the_decoded_image(at):
+    from gdl import checkpoints, data, latent
+    from gdl.ui import cache
+
+    at.selectbox(key="lat_data").set_value("digits").run()
+    at.selectbox(key="lat_attr").set_value("more like a 7").run()
+    model = checkpoints.load_shipped("vae", "digits")  # the page's model and data, outside the page
+    X, labels = data.load("digits", seed=1, with_targets=True)
+    Z = model.encode(X)
+    toward_7 = latent.class_directions(Z, labels)[7]
+    for strength in (1.5, 0.5):
+        at.slider(key="lat_attr_strength").set_value(strength).run()
+        assert not at.exception
+        note = next(i.value for i in at.info if "mean code of the digit 7" in i.value)
+        z = Z[int(at.number_input(key="lat_attr_image").value)] + strength * toward_7
+        digit = int(cache.read_digits(model.decode(z[None].astype(np.float32)))[0][0])
+        assert f"reads your decoded image as a {digit}" in note  # the same decoding, read by the same classifier
+        assert (digit == 7) == ("not a 7" not in note)
+        assert "every image becomes the average look" not in note
