@@ -34,6 +34,26 @@ def remember_page(name: str) -> None:
     st.session_state[PAGE] = name
 
 
+PAGE_PREFIXES = ("wm_", "cmp_", "lat_", "dif_")  # each page's session-state prefix
+KEPT_TYPES = (int, float, str, list, tuple)  # the values of sliders, number boxes, selects and text boxes
+
+
+def keep_settings() -> None:
+    """app.py calls this on every full run: the settings of every page survive a visit to another page.
+
+    Streamlit deletes a widget's value at the end of any run that did not draw it, so leaving a page reset all of
+    its settings (N, the family, the points typed). Writing each value back as session state interrupts that
+    clean-up (Streamlit's guide to widgets in multipage apps). Only plain values are written: buttons and file
+    uploaders refuse writes, and their values are True/False or objects; toggles, also True/False, are left to
+    reset, since a button's value cannot be told from theirs by its type.
+    """
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(PAGE_PREFIXES):
+            value = st.session_state[key]
+            if isinstance(value, KEPT_TYPES) and not isinstance(value, bool):
+                st.session_state[key] = value
+
+
 def arrived_from_another_page() -> bool:
     """Whether this run of the page follows a visit to another page of the app (False on the first visit, on a
     rerun of the same page, and when the page runs without app.py, as in a page's own AppTest)."""

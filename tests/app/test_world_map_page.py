@@ -144,3 +144,18 @@ def test_play_stops_when_the_user_leaves_the_page_and_comes_back():
     assert not at.exception
     assert not at.session_state["wm_playing"] and not at.session_state["wm_grow_timer"]
     assert any(b.label == "▶ Play" for b in at.button if b.key == "wm_play")
+
+
+def test_the_pages_settings_survive_a_visit_to_another_page():
+    at = AppTest.from_file(script("app.py"), default_timeout=120).run()
+    at.switch_page("pages/world_map.py").run()
+    at.number_input(key="wm_n").set_value(500).run()
+    at.selectbox(key="wm_family").set_value("kde").run()
+    at.slider(key="wm_grow_n").set_value(17).run()
+    at.switch_page("pages/home.py").run()
+    at.run()  # a second run on Home: the World map's widgets are gone from it, their values must not be
+    at.switch_page("pages/world_map.py").run()
+    assert not at.exception
+    assert at.number_input(key="wm_n").value == 500
+    assert at.selectbox(key="wm_family").value == "kde"
+    assert _shown_n(at) == "n = 17"
