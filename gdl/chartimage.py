@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from gdl import plots
-from gdl.mapimage import FRAME_RGB, LABEL_RGB, TEXT_RGB, draw_text, font, rgb
+from gdl.mapimage import FRAME_RGB, LABEL_RGB, TEXT_RGB, draw_text, font, printable, rgb
 
 LINE_COLORS = ["#1d4ed8", plots.MODEL_COLOR, "#15803d", "#7c3aed"]
 GRID_RGB = (226, 232, 240)
@@ -66,16 +66,32 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
     if log_y:
         with np.errstate(divide="ignore", invalid="ignore"):
             ys = {name: np.where(y > 0, np.log10(np.where(y > 0, y, 1.0)), np.nan) for name, y in ys.items()}
-    left, right, top, bottom = 64, 14, 30 if title else 12, 44 + (18 if len(ys) > 1 else 0)
-    img = Image.new("RGB", (width, height), (255, 255, 255))
-    draw = ImageDraw.Draw(img)
     x0, x1 = xlim or ((float(x.min()), float(x.max())) if x.size else (0.0, 1.0))
     if x1 <= x0:
         x1 = x0 + 1.0
     finite = np.concatenate([y[np.isfinite(y)] for y in ys.values()]) if ys else np.array([])
     y0, y1 = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     pad = (y1 - y0) * 0.06 or abs(y0) * 0.06 or 1.0
-    y0, y1 = y0 - pad, y1 + pad
+    y0, y1 = (max(y0 - pad, 0.0) if y0 >= 0 and not log_y else y0 - pad), y1 + pad  # no axis below 0 for y >= 0
+    y_ticks = nice_ticks(y0, y1)
+    if log_y:  # whole powers of ten only, thinned to about five
+        powers = np.arange(math.ceil(y0), math.floor(y1) + 1)
+        y_ticks = powers[::max(1, math.ceil(len(powers) / 6))]
+    y_labels = [f"1e{int(t)}" for t in y_ticks] if log_y else tick_labels(y_ticks)
+    x_ticks = nice_ticks(x0, x1)
+    x_labels = tick_labels(x_ticks)
+    label_font = font(12)
+
+    def text_width(text: str) -> float:
+        return label_font.getlength(printable(text))
+
+    # the margins make room for the widest tick label (the y title and a gap on the left; half the last x label on
+    # the right), so that "−200,000" keeps its minus sign and "20,000" its last digit
+    left = max(64, int(24 + max((text_width(t) for t in y_labels), default=0) + 6))
+    right = max(14, int(text_width(x_labels[-1]) / 2 + 4) if x_labels else 14)
+    top, bottom = 30 if title else 12, 44 + (18 if len(ys) > 1 else 0)
+    img = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
     px0, px1, py0, py1 = left, width - right, top, height - bottom
     to_x = lambda v: px0 + (np.asarray(v) - x0) / (x1 - x0) * (px1 - px0)  # noqa: E731
     to_y = lambda v: py1 - (np.asarray(v) - y0) / (y1 - y0) * (py1 - py0)  # noqa: E731
@@ -85,17 +101,11 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
         b0, b1 = float(np.clip(to_x(band[0]), px0, px1)), float(np.clip(to_x(band[1]), px0, px1))
         draw.rectangle([b0, py0, b1, py1], fill=(254, 226, 226))
         draw_text(draw, (b0 + 4, py0 + 3), band[2], fill=rgb(plots.BAD_COLOR), font=font(12))
-    y_ticks = nice_ticks(y0, y1)
-    if log_y:  # whole powers of ten only, thinned to about five
-        powers = np.arange(math.ceil(y0), math.floor(y1) + 1)
-        y_ticks = powers[::max(1, math.ceil(len(powers) / 6))]
-    y_labels = [f"1e{int(t)}" for t in y_ticks] if log_y else tick_labels(y_ticks)
     for t, label in zip(y_ticks, y_labels):
         y = float(to_y(t))
         draw.line([(px0, y), (px1, y)], fill=GRID_RGB)
         draw_text(draw, (px0 - 5, y), label, fill=LABEL_RGB, font=font(12), anchor="rm")
-    x_ticks = nice_ticks(x0, x1)
-    for t, label in zip(x_ticks, tick_labels(x_ticks)):
+    for t, label in zip(x_ticks, x_labels):
         xx = float(to_x(t))
         draw.line([(xx, py1), (xx, py1 + 4)], fill=FRAME_RGB)
         draw_text(draw, (xx, py1 + 6), label, fill=LABEL_RGB, font=font(12), anchor="ma")

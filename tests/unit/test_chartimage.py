@@ -83,3 +83,28 @@ def test_labels_with_characters_the_font_lacks_are_drawn_with_stand_ins():
     drawn = np.asarray(line_chart(x, {"y": x}, "θ3 (deg)", "box area (deg²)", band=(6, 10, "log L = −∞")))
     spelled = np.asarray(line_chart(x, {"y": x}, "theta3 (deg)", "box area (deg^2)", band=(6, 10, "log L = -inf")))
     np.testing.assert_array_equal(drawn, spelled)
+
+
+def _frame(img: np.ndarray) -> tuple[int, int, int, int]:
+    """(left, right, top, bottom) pixel positions of the plot's frame: its long runs of the frame colour."""
+    from gdl.mapimage import FRAME_RGB
+
+    frame = np.all(img == FRAME_RGB, axis=2)
+    cols, rows = np.flatnonzero(frame.sum(axis=0) > 0.5 * img.shape[0]), np.flatnonzero(frame.sum(axis=1) > 0.5 * img.shape[1])
+    return cols.min(), cols.max(), rows.min(), rows.max()
+
+
+def test_wide_tick_labels_get_room_and_a_non_negative_series_gets_no_negative_axis():
+    from gdl.mapimage import font
+
+    k = np.arange(1, 20_001)
+    img = np.asarray(line_chart(k, {"log L": -k * 11.0}, "points n", "log L", width=440, height=230)).astype(int)
+    left, right, top, bottom = _frame(img)
+    assert left - 5 - font(12).getlength("-200,000") >= 22  # the widest y label ends before the y title's strip
+    below = img[bottom + 6: bottom + 20]  # the x tick labels' rows: the last one, "20,000", is not cut at the edge
+    assert (below[:, right:].sum(axis=2) < 600).any() and not (below[:, -1].sum(axis=1) < 600).any()
+    # a series that is never negative (a box's area, 0 at n = 1) starts its axis at 0: the point sits on the frame
+    area = np.asarray(line_chart(np.array([1.0]), {"area": np.array([0.0])}, "n", "area", xlim=(1, 2))).astype(int)
+    left, right, top, bottom = _frame(area)
+    dot = np.argwhere(np.all(np.abs(area - rgb(LINE_COLORS[0])) < 30, axis=2))
+    assert dot.size and abs(dot[:, 0].mean() - bottom) <= 3
