@@ -21,6 +21,16 @@ CLASSICAL_SETTINGS = {  # family -> (config field, label, min, max, default) for
     "histogram": ("bins", "bins per axis", 5, 200, 60),
 }
 
+def nats(value: float) -> str:
+    """A log-likelihood for a metric: +∞, or three decimals, or (past 100,000) three significant figures."""
+    if value == float("inf"):
+        return "+∞"
+    if abs(value) >= 1e5:
+        mantissa, exponent = f"{value:.2e}".split("e")
+        return f"{mantissa} × 10^{int(exponent)}"
+    return f"{value:,.3f}"
+
+
 st.title("🌍 Hello World: a generative model of the land")
 st.markdown(
     "Somewhere there is a rule, **p_data**, that scatters points uniformly over the Earth's land. We never see "
@@ -108,25 +118,40 @@ with panel_guard("The measurements"):
     with st.spinner("Measuring on 20,000 held-out points…"):
         score = cache.classical_score(family, n, seed, config)
     c = st.columns(4)
-    c[0].metric("Accuracy (samples on land)", f"{score['precision']:.1%}")
-    c[1].metric("Coverage (held-out within 2°)", f"{score['coverage']:.1%}")
+    c[0].metric("Accuracy (samples on land)", f"{score['precision']:.1%}",
+                help="The share of 10,000 samples from p_model that land on land.")
+    c[1].metric("Coverage (held-out within 2°)", f"{score['coverage']:.1%}",
+                help="The share of the 20,000 held-out points from p_data that have a sample from p_model within "
+                     "2° of them: low when the model leaves out parts of the land.")
     nll = score["nll"]
-    c[2].metric("Held-out NLL (nats)", "+∞" if nll == float("inf") else f"{nll:,.3f}")
-    c[3].metric("Gap to the floor (nats)", "+∞" if nll == float("inf") else f"{score['gap']:,.3f}",
+    c[2].metric("Held-out NLL (nats)", nats(nll))
+    c[3].metric("Gap to the floor (nats)", nats(score["gap"]),
                 help=f"NLL minus the entropy floor log A = {world.entropy():.3f}")
+    train_nll = cache.classical_train_nll(family, n, seed, config)
     if score["outside"]:
         st.warning(
             f"**{score['outside']:,} of {cache.HELD_OUT_N:,} held-out points** get p_model(x) = 0, so their "
-            "log-likelihood is −∞ and the average NLL is +∞. The model gives zero probability to places where real "
-            "land lies. This is overfitting: the maximum-likelihood box hugs the training points so tightly that "
-            "new points from p_data fall outside it." if family == "box" else
+            "log-likelihood is −∞ and the average NLL is +∞, although the model gives every training point a "
+            "density. Four numbers are far too few to follow the coasts (most of the box is sea), yet the box's "
+            "edges are overfitting the training points: the smallest rectangle holding them lies just inside the land's "
+            "true extremes, so fresh points beyond them fall outside. Maximum likelihood fits the sample, not "
+            "p_data; a few more points, and the box grows." if family == "box" else
             f"**{score['outside']:,} of {cache.HELD_OUT_N:,} held-out points** fall where the model has zero "
-            "density (log p = −∞): "
-            "it has overfitted to the training points."
+            "density (log p = −∞), although every training point has some: it has overfitted to the training "
+            "points."
         )
+    elif nll - train_nll > 0.5:
+        st.warning(f"Overfitting: on its own {n:,} training points the NLL is {nats(train_nll)} nats, against "
+                   f"{nats(nll)} on fresh points. The model has learned where the training points happen to lie, "
+                   "not where the land is: " + {
+                       "gmm": "try fewer components, or more points.",
+                       "kde": "try a wider kernel, or more points.",
+                       "histogram": "try fewer bins, or more points."}.get(family, "try more points."))
     else:
-        note("Every held-out point has positive probability, so the NLL is finite. Compare families: a lower NLL "
-             "and more samples on land mean p_model is closer to p_data.")
+        note("Every held-out point has positive probability, so the NLL is finite. On the training points it is "
+             f"{nats(train_nll)}, " + ("about the same: no sign of overfitting. " if nll - train_nll < 0.1 else
+                                       f"{nll - train_nll:.2f} nats lower than on fresh points: a mild overfit. ")
+             + "Compare families: a lower held-out NLL and more samples on land mean p_model is closer to p_data.")
     if st.toggle("Compare all five classical families", key=P + "compare_all"):
         rows = []
         with st.spinner("Fitting and measuring each family…"):

@@ -48,6 +48,14 @@ def classical_score(family: str, n: int, seed: int, config: tuple = ()) -> dict:
     return score_world(fitted_classical(family, n, seed, config), world_held_out()).as_dict()
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def classical_train_nll(family: str, n: int, seed: int, config: tuple = ()) -> float:
+    """The fitted classical family's NLL on its own training points (against the held-out NLL: overfitting)."""
+    from gdl.metrics import held_out_nll
+
+    return float(held_out_nll(fitted_classical(family, n, seed, config).log_prob(world_sample(n, seed))))
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def shipped_model(family: str, dataset: str):
     """A pretrained checkpoint from assets/checkpoints, loaded once per server; None when there is none.

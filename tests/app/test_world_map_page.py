@@ -159,3 +159,18 @@ def test_the_pages_settings_survive_a_visit_to_another_page():
     assert at.number_input(key="wm_n").value == 500
     assert at.selectbox(key="wm_family").value == "kde"
     assert _shown_n(at) == "n = 17"
+
+
+def test_a_mixture_on_ten_points_is_called_overfitting_with_its_training_nll_and_a_readable_held_out_nll(at):
+    at.number_input(key="wm_n").set_value(10).run()
+    at.selectbox(key="wm_family").set_value("gmm").run()
+    at.number_input(key="wm_setting_gmm").set_value(20).run()
+    assert not at.exception
+    held_out = _metric(at, "Held-out NLL")
+    assert "× 10^" in held_out and len(held_out) <= 12  # 1.40 × 10^7, not '13,964,991.399' cut off
+    warning = next(w.value for w in at.warning if w.value.startswith("Overfitting"))
+    assert "on its own 10 training points" in warning and "fewer components" in warning
+    at.number_input(key="wm_n").set_value(1000).run()
+    at.selectbox(key="wm_family").set_value("gaussian").run()
+    assert not any(w.value.startswith("Overfitting") for w in at.warning)
+    assert any("no sign of overfitting" in i.value for i in at.info)  # a Gaussian is too simple to overfit
