@@ -440,11 +440,11 @@ def latent_scatter_figure(UV: np.ndarray, color: np.ndarray | None, color_title:
                                    marker=dict(size=4, opacity=0.75, color=np.asarray(color), colorscale="Viridis",
                                                colorbar=dict(title=color_title, thickness=12)),
                                    hovertemplate=color_title + " %{marker.color:.1f}<extra></extra>"))
-    for name, (u, v) in (markers or {}).items():
-        fig.add_trace(go.Scatter(x=[u], y=[v], mode="markers+text", text=[name], textposition="top center",
-                                 name=name, showlegend=False, textfont=dict(size=15, color="#111827"),
-                                 marker=dict(size=15, color="white", symbol="star",
-                                             line=dict(color="#111827", width=2))))
+    for name, (u, v) in (markers or {}).items():  # WebGL too: a WebGL layer is drawn over every SVG trace
+        fig.add_trace(go.Scattergl(x=[u], y=[v], mode="markers+text", text=[name], textposition="top center",
+                                   name=name, showlegend=False, textfont=dict(size=15, color="#111827"),
+                                   marker=dict(size=20, color="white", symbol="star",
+                                               line=dict(color="#111827", width=2))))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10), title=title,
                       xaxis_title=axis_titles[0], yaxis_title=axis_titles[1], plot_bgcolor="#f8fafc",
                       legend=dict(title=color_title if categorical else None, itemsizing="constant"))

@@ -20,7 +20,8 @@ IMAGE_SCALE = {8: 24, 28: 8, 32: 7}  # enlargement of a single decoded image, by
 
 st.title("🧭 Latent space: a map of the data in a few numbers")
 st.markdown(
-    "A **latent variable model** explains each high-dimensional observation (a 32×32 image is 1,024 numbers) by "
+    "A **latent variable model** explains each high-dimensional observation (a 32×32 tin is 1,024 numbers, an "
+    "8×8 digit 64) by "
     "a point **z** in a small space of 2 to 16 numbers. The **encoder** maps an image to its point; the "
     "**decoder** maps any point back to an image. If the model has learned well, moving z a little changes the "
     "image a little, and directions in the space mean something: taller, wider, a different digit. This "
@@ -543,10 +544,10 @@ if picture is not None:
                                                               markers={"yours": tuple(view.to_plane(z_mine)[0])}),
                                  key=P + "mine_map", config={"displayModeBar": False})
             err_mine = float(((ui.decode_now(model, z_mine)[0] - mine) ** 2).mean())
-            typical = float(np.median(ui.reconstruction(model, dataset, idx_paths)))
+            typical = float(np.mean(ui.reconstruction(model, dataset, idx_paths)))  # section 8's number
             ratio = err_mine / max(typical, 1e-12)
             note(f"Your image lands at the star. Its reconstruction error is {err_mine:.4f} per pixel, against "
-                 f"{typical:.4f} for a typical image of the data ({ratio:.1f}×): "
+                 f"{typical:.4f} on average for the data's images (section 8) ({ratio:.1f}×): "
                  + ("close to the data's, so the model knows images like yours." if ratio < 1.5 else
                     "larger than the data's, so your image is at the edge of what the model knows: it decodes "
                     "something like it, not quite it." if ratio < 3 else

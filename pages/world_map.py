@@ -252,8 +252,8 @@ def _grow_view() -> None:
     k = int(st.session_state[GROW])
     st.markdown(f"**n = {k:,}** of {n:,} points · box area **{areas[k - 1]:,.0f}** deg²")
     left, right = st.columns([3, 2])
-    picture = (Canvas(px_per_degree=HALF).points(X[:k - 1], radius=DOT - 0.5, label="earlier points")
-               .box(thetas[k - 1], fill=True, label="the MLE box")
+    picture = (Canvas(px_per_degree=HALF).box(thetas[k - 1], fill=True, label="the MLE box")  # under the points
+               .points(X[:k - 1], radius=DOT - 0.5, label="earlier points")
                .markers(X[k - 1:k], plots.BAD_COLOR, label="the newest point"))
     left.image(picture.png_uri(), width="stretch", alt="growing box map")
     shown = np.arange(1, k + 1)
@@ -331,10 +331,11 @@ def _explorer_view() -> None:
     m[2].metric("Box area (deg²)", f"{box_area(theta[:2], theta[2:]):,.0f}",
                 help=f"The MLE box's area is {box_area(mle[:2], mle[2:]):,.0f} deg².")
     left, right = st.columns([3, 2])
-    picture = Canvas(px_per_degree=HALF).points(X[inside], radius=2.5, label="points inside")
+    # the boxes first, the points over them: a point just outside your box sits on the MLE box's edge
+    picture = (Canvas(px_per_degree=HALF).box(mle, plots.MLE_COLOR, dashed=True, label="the MLE box")
+               .box(theta, fill=True, label="your box").points(X[inside], radius=2.5, label="points inside"))
     if (~inside).any():
         picture.markers(X[~inside], plots.BAD_COLOR, radius=5, label="outside: likelihood 0")
-    picture.box(mle, plots.MLE_COLOR, dashed=True, label="the MLE box").box(theta, fill=True, label="your box")
     left.image(picture.png_uri(), width="stretch", alt="likelihood explorer map")
     # The profile of the likelihood along θ3, the others held: a function of the parameter, peaking at the MLE.
     east = np.linspace(theta[0] + 0.5, 180, 300)
