@@ -136,8 +136,12 @@ class Canvas:
         return MARGIN[0], MARGIN[1], w - MARGIN[2], h - MARGIN[3]
 
     # ---- layers -----------------------------------------------------------------------------------------
-    def points(self, X, color=plots.DATA_COLOR, radius: float = 1.5, label: str | None = None) -> Canvas:
-        """Dots of the given radius (pixels) at the rows (longitude, latitude) of X, clipped to the map."""
+    def points(self, X, color=plots.DATA_COLOR, radius: float = 1.5, label: str | None = None,
+               over_lines: bool = False) -> Canvas:
+        """Dots of the given radius (pixels) at the rows (longitude, latitude) of X, clipped to the map.
+
+        They are painted into the pixels, under every outline and marker; `over_lines` draws them with those
+        instead, in call order (a few points that a box's edge must not hide)."""
         X = np.asarray(X)
         if label:
             self._legend.append((label, rgb(color), "dot"))
@@ -148,7 +152,10 @@ class Canvas:
         offsets = _disk(radius)
         xy = (p[:, None, :] + offsets[None, :, :]).reshape(-1, 2)
         ok = (xy[:, 0] >= x0) & (xy[:, 0] < x1) & (xy[:, 1] >= y0) & (xy[:, 1] < y1)
-        self.pixels[xy[ok, 1], xy[ok, 0]] = rgb(color)
+        if over_lines:
+            self._overlays.append(lambda draw: draw.point([tuple(q) for q in xy[ok].tolist()], fill=rgb(color)))
+        else:
+            self.pixels[xy[ok, 1], xy[ok, 0]] = rgb(color)
         return self
 
     def markers(self, X, color=plots.BAD_COLOR, radius: float = 6, labels: list[str] | None = None,

@@ -253,7 +253,7 @@ def _grow_view() -> None:
     st.markdown(f"**n = {k:,}** of {n:,} points · box area **{areas[k - 1]:,.0f}** deg²")
     left, right = st.columns([3, 2])
     picture = (Canvas(px_per_degree=HALF).box(thetas[k - 1], fill=True, label="the MLE box")  # under the points
-               .points(X[:k - 1], radius=DOT - 0.5, label="earlier points")
+               .points(X[:k - 1], radius=DOT - 0.5, label="earlier points", over_lines=k <= 1000)
                .markers(X[k - 1:k], plots.BAD_COLOR, label="the newest point"))
     left.image(picture.png_uri(), width="stretch", alt="growing box map")
     shown = np.arange(1, k + 1)

@@ -68,3 +68,17 @@ def test_a_marker_at_the_top_edge_keeps_its_label_inside_the_picture():
     assert len(changed) > 20  # the letter is drawn...
     y = Canvas().to_px(at)[0, 1]
     assert changed[:, 0].min() > y  # ...below the marker, since above it lies outside the picture
+
+
+def test_points_over_lines_stay_visible_on_a_box_edge_and_plain_points_go_under_it():
+    corner = np.array([[0.0, 0.0]])
+    box = (0.0, 0.0, 40.0, 30.0)  # the point sits on the box's bottom-left corner
+    blue = np.array(rgb(plots.DATA_COLOR))
+
+    def blue_pixels(over: bool) -> int:
+        c = Canvas(px_per_degree=2.0).box(box).points(corner, radius=3, over_lines=over)
+        img = np.asarray(c.image()).astype(int)
+        return int(np.all(np.abs(img - blue) < 10, axis=2).sum())
+
+    assert blue_pixels(True) >= 20  # the whole dot (radius 3: about 29 pixels)
+    assert blue_pixels(False) < blue_pixels(True)  # painted under the edge's 3-pixel line, most of it is hidden
