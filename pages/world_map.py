@@ -44,7 +44,7 @@ st.header("1 · Draw samples from p_data")
 c1, c2 = st.columns(2)
 n = c1.number_input(ranged("How many points N", N_MIN, N_MAX), N_MIN, N_MAX, 1000, step=100, key=P + "n")
 seed = c2.number_input("Seed", 0, 1_000_000, 0, step=1, key=P + "seed",
-                       help="The same seed draws the same points.")
+                       help="The same seed and N draw the same points.")
 n, seed = int(n), int(seed)
 X = cache.world_sample(n, seed)
 DOT = 1.5 if n > 3000 else 2.5  # dot radius in pixels: small dots for many points
