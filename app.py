@@ -20,6 +20,6 @@ PAGES = {
 }
 page = st.navigation(PAGES)
 remember_page(page.url_path)  # a page can tell that the user has just come back to it
-keep_settings()  # and finds its settings as the user left them
+keep_settings(page.url_path)  # and finds its settings as the user left them
 start_warming()  # once per server: visit every page in the background so the shared caches are ready
 page.run()

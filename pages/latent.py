@@ -424,12 +424,17 @@ def _attribute_view() -> None:
         if reads is None:
             note(text + ". The five steps on the right walk from the image towards them.")
         else:
-            now = int(reads[-1])
+            now, start = int(reads[-1]), int(reads[0])
             text += f". The classifier reads your decoded image as a {now}" + (
-                "." if now == d else f", not a {d}.")
+                f", not a {d}." if now != d and strength > 0 else f", still a {d}." if now == d and strength < 0 else ".")
             seen = [int(r) for r in reads[1:-1]]  # the ladder's steps past the image itself
             hits = [i for i, r in enumerate(seen) if r == d]
-            if len(hits) == len(seen):
+            if start == d:
+                text += (f" The image itself already reads as a {d}" + (
+                    "; so does every step of the ladder." if len(hits) == len(seen) else
+                    "; along the ladder it reads as " + ", ".join(str(r) for r in seen) + f": the {d}s fill a "
+                    "region of the latent space, not a whole direction."))
+            elif len(hits) == len(seen):
                 text += f" Along the ladder every step past the image itself reads as a {d}."
             elif not hits:
                 text += (f" Along the ladder it never reads as a {d}: from this image the straight line towards the "

@@ -23,8 +23,8 @@ CLASSICAL_SETTINGS = {  # family -> (config field, label, min, max, default) for
 
 def nats(value: float) -> str:
     """A log-likelihood for a metric: +∞, or three decimals, or (past 100,000) three significant figures."""
-    if value == float("inf"):
-        return "+∞"
+    if not np.isfinite(value):
+        return "+∞" if value > 0 else "−∞" if value < 0 else "–"
     if abs(value) >= 1e5:
         mantissa, exponent = f"{value:.2e}".split("e")
         return f"{mantissa} × 10^{int(exponent)}"
@@ -149,8 +149,11 @@ with panel_guard("The measurements"):
                        "histogram": "try fewer bins, or more points."}.get(family, "try more points."))
     else:
         note("Every held-out point has positive probability, so the NLL is finite. On the training points it is "
-             f"{nats(train_nll)}, " + ("about the same: no sign of overfitting. " if nll - train_nll < 0.1 else
-                                       f"{nll - train_nll:.2f} nats lower than on fresh points: a mild overfit. ")
+             f"{nats(train_nll)}, " + (
+                 "about the same: no sign of overfitting. " if abs(nll - train_nll) < 0.1 else
+                 f"{train_nll - nll:.2f} nats higher than on fresh points, which happened to fit better: no sign of "
+                 "overfitting. " if nll < train_nll else
+                 f"{nll - train_nll:.2f} nats lower than on fresh points: a mild overfit. ")
              + "Compare families: a lower held-out NLL and more samples on land mean p_model is closer to p_data.")
     if st.toggle("Compare all five classical families", key=P + "compare_all"):
         rows = []
@@ -333,7 +336,8 @@ def _explorer_view() -> None:
     left, right = st.columns([3, 2])
     # the boxes first, the points over them: a point just outside your box sits on the MLE box's edge
     picture = (Canvas(px_per_degree=HALF).box(mle, plots.MLE_COLOR, dashed=True, label="the MLE box")
-               .box(theta, fill=True, label="your box").points(X[inside], radius=2.5, label="points inside"))
+               .box(theta, fill=True, label="your box")
+               .points(X[inside], radius=2.5, label="points inside", over_lines=True))
     if (~inside).any():
         picture.markers(X[~inside], plots.BAD_COLOR, radius=5, label="outside: likelihood 0")
     left.image(picture.png_uri(), width="stretch", alt="likelihood explorer map")

@@ -112,7 +112,13 @@ def start(label: str, work: Callable[[Job], object]) -> Job:
                 slots["running"] -= 1
                 slots["cond"].notify_all()
 
-    threading.Thread(target=run, name=f"gdl-train-{label}", daemon=True).start()
+    try:
+        threading.Thread(target=run, name=f"gdl-train-{label}", daemon=True).start()
+    except RuntimeError as err:  # no thread to be had: leave the queue, or every later job would wait behind it
+        with slots["cond"]:
+            slots["queue"].remove(job)
+            slots["cond"].notify_all()
+        job.status, job.message = "failed", f"Training could not start: {err}"
     return job
 
 

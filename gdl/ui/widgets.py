@@ -34,23 +34,27 @@ def remember_page(name: str) -> None:
     st.session_state[PAGE] = name
 
 
-PAGE_PREFIXES = ("wm_", "cmp_", "lat_", "dif_")  # each page's session-state prefix
+PAGE_PREFIXES = {"world_map": "wm_", "compare": "cmp_", "latent": "lat_", "diffusion": "dif_"}  # url -> prefix
 KEPT_TYPES = (int, float, str, list, tuple)  # the values of sliders, number boxes, selects and text boxes
+KEPT_TOGGLES = {"wm_show_data", "wm_compare_all", "dif_whole_paths"}  # True/False like a button's, kept by name
 
 
-def keep_settings() -> None:
-    """app.py calls this on every full run: the settings of every page survive a visit to another page.
+def keep_settings(page: str) -> None:
+    """app.py calls this on every full run, with the page about to run: the settings of every other page survive.
 
     Streamlit deletes a widget's value at the end of any run that did not draw it, so leaving a page reset all of
-    its settings (N, the family, the points typed). Writing each value back as session state interrupts that
-    clean-up (Streamlit's guide to widgets in multipage apps). Only plain values are written: buttons and file
-    uploaders refuse writes, and their values are True/False or objects; toggles, also True/False, are left to
-    reset, since a button's value cannot be told from theirs by its type.
+    its settings (N, the family, the points typed). Writing each value back as session state while another page
+    shows interrupts that clean-up (Streamlit's guide to widgets in multipage apps). The page on show is left to
+    Streamlit: a slider whose range follows another setting (the first k of N points, t up to T) must reset when
+    that setting shrinks below it, as it always did, where a written-back value would raise. Only plain values
+    are written (buttons and file uploaders refuse writes), and the toggles by name.
     """
+    own = PAGE_PREFIXES.get(page)
+    others = tuple(prefix for prefix in PAGE_PREFIXES.values() if prefix != own)
     for key in list(st.session_state.keys()):
-        if isinstance(key, str) and key.startswith(PAGE_PREFIXES):
+        if isinstance(key, str) and key.startswith(others):
             value = st.session_state[key]
-            if isinstance(value, KEPT_TYPES) and not isinstance(value, bool):
+            if key in KEPT_TOGGLES or (isinstance(value, KEPT_TYPES) and not isinstance(value, bool)):
                 st.session_state[key] = value
 
 

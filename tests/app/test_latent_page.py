@@ -209,4 +209,10 @@ def test_the_digit_attribute_note_says_what_a_classifier_reads_in_the_decoded_im
         digit = int(cache.read_digits(model.decode(z[None].astype(np.float32)))[0][0])
         assert f"reads your decoded image as a {digit}" in note  # the same decoding, read by the same classifier
         assert (digit == 7) == ("not a 7" not in note)
-        assert "every image becomes the average look" not in note
+    # an image that already reads as the digit is not told that the line 'never reads' as it
+    at.selectbox(key="lat_attr").set_value("more like a 0").run()
+    at.number_input(key="lat_attr_image").set_value(101).run()  # a 0 that the classifier reads as a 0
+    at.slider(key="lat_attr_strength").set_value(-1.5).run()
+    note = next(i.value for i in at.info if "mean code of the digit 0" in i.value)
+    assert "The image itself already reads as a 0" in note
+    assert "never reads" not in note and "not a 0" not in note  # subtracting is meant to leave the 0s

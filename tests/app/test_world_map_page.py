@@ -159,6 +159,15 @@ def test_the_pages_settings_survive_a_visit_to_another_page():
     assert at.number_input(key="wm_n").value == 500
     assert at.selectbox(key="wm_family").value == "kde"
     assert _shown_n(at) == "n = 17"
+    at.toggle(key="wm_show_data").set_value(True).run()  # a toggle, True/False like a button: kept by name
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/world_map.py").run()
+    assert at.toggle(key="wm_show_data").value is True
+    # a slider whose range follows N (the explorer's first k of 25) resets when N drops below it, as on its own
+    at.number_input(key="wm_n").set_value(12).run()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.slider(key="wm_explore_k").value <= 12
 
 
 def test_a_mixture_on_ten_points_is_called_overfitting_with_its_training_nll_and_a_readable_held_out_nll(at):

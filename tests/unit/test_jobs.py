@@ -145,3 +145,22 @@ def test_waiting_trainings_start_first_come_first_served_and_a_cancelled_one_lea
     wait_until(lambda: all(job.finished for job in [first] + waiting))
     assert started == ["first", "waiting 0", "waiting 2", "waiting 3", "waiting 4"]
     assert [job.status for job in waiting] == ["done", "cancelled", "done", "done", "done"]
+
+
+def test_a_job_whose_thread_cannot_start_fails_and_leaves_the_queue(monkeypatch):
+    real_start = threading.Thread.start
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    stuck = jobs.start("no thread", lambda job: None)
+    monkeypatch.setattr(threading.Thread, "start", real_start)
+    assert stuck.status == "failed" and "could not start" in stuck.message
+    assert stuck.queue_position() == 0
+    after = jobs.start("after it", lambda job: "trained")  # the next job is not stuck behind it
+    deadline = time.time() + 10
+    while not after.finished and time.time() < deadline:
+        after.touch()
+        time.sleep(0.05)
+    assert after.status == "done" and after.result == "trained"
