@@ -104,11 +104,11 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
     for t, label in zip(y_ticks, y_labels):
         y = float(to_y(t))
         draw.line([(px0, y), (px1, y)], fill=GRID_RGB)
-        draw_text(draw, (px0 - 5, y), label, fill=LABEL_RGB, font=font(12), anchor="rm")
+        draw_text(draw, (px0 - 5, y), label, fill=LABEL_RGB, font=label_font, anchor="rm")
     for t, label in zip(x_ticks, x_labels):
         xx = float(to_x(t))
         draw.line([(xx, py1), (xx, py1 + 4)], fill=FRAME_RGB)
-        draw_text(draw, (xx, py1 + 6), label, fill=LABEL_RGB, font=font(12), anchor="ma")
+        draw_text(draw, (xx, py1 + 6), label, fill=LABEL_RGB, font=label_font, anchor="ma")
     draw.rectangle([px0, py0, px1, py1], outline=FRAME_RGB)
     draw_text(draw, ((px0 + px1) / 2, py1 + 22), xlabel, fill=LABEL_RGB, font=font(13), anchor="ma")
     ylabel_img = Image.new("RGB", (py1 - py0, 18), (255, 255, 255))

@@ -52,6 +52,7 @@ except IDXError as err:
 data_id = dataset if dataset != "idx" else f"idx:{idx_paths[0]}"
 has_factors = dataset == "tins"
 has_labels = targets is not None and not has_factors
+kind, kinds = ("digit", "digits") if dataset == "digits" else ("class", "classes")  # what a label names
 shape = X.shape[1:]
 
 # training here: (data_id, family) -> Job, this session's own runs
@@ -224,7 +225,6 @@ with panel_guard("The latent map"):
              "neighbouring tiles look alike: the decoder maps nearby points to similar tins.")
     elif has_labels:
         share, pair = latent.class_layout(UV, targets)
-        kind, kinds = ("digit", "digits") if dataset == "digits" else ("class", "classes")
         sliced = (f"This view looks along two of the {L} dimensions (the grid holds the others at their mean), so "
                   f"{kinds} that are apart in the full space can overlap here; the PCA plane often shows more. "
                   if L > 2 and view.labels[0].startswith("z") else "")
@@ -354,11 +354,10 @@ if has_factors:
                 "mean code of the others. Here: **taller** = the mean code of the tallest quarter of the tins "
                 "minus that of the shortest quarter; **wider** likewise for the width.")
 elif has_labels:
-    unit = "digit" if dataset == "digits" else "class"
-    classes = {(f"more like a {d}" if dataset == "digits" else f"more like class {d}"): d
-               for d in latent.class_directions(Z, targets)}
-    vectors = {name: latent.class_directions(Z, targets)[d] for name, d in classes.items()}
-    st.markdown(f"For each {unit}, the direction **towards it**: the mean code of that {unit}'s images minus the "
+    directions = latent.class_directions(Z, targets)
+    classes = {(f"more like a {d}" if dataset == "digits" else f"more like class {d}"): d for d in directions}
+    vectors = {name: directions[d] for name, d in classes.items()}
+    st.markdown(f"For each {kind}, the direction **towards it**: the mean code of that {kind}'s images minus the "
                 "mean code of all images.")
 else:
     vectors = {}
@@ -374,7 +373,7 @@ def _attribute_view() -> None:
                                  key=P + "attr_strength",
                                  help="1 adds the whole vector: " + (
                                      "the gap between the mean codes of the bottom and top quarters."
-                                     if has_factors else f"the gap between the {unit}'s mean code and the mean "
+                                     if has_factors else f"the gap between the {kind}'s mean code and the mean "
                                      "code of all images.")))
     v = vectors[name]
     z = Z[k] + strength * v
@@ -382,7 +381,8 @@ def _attribute_view() -> None:
     s = max(2, 128 // shape[0])
     natural_image(cols[0], plots.image_grid(X[k:k + 1], columns=1, scale=s), caption="the image")
     natural_image(cols[1], plots.image_grid(ui.decode(model, Z[k:k + 1]), columns=1, scale=s), caption="decoded z")
-    natural_image(cols[2], plots.image_grid(ui.decode(model, z[None]), columns=1, scale=s),
+    decoded = ui.decode(model, z[None])
+    natural_image(cols[2], plots.image_grid(decoded, columns=1, scale=s),
                   caption=f"decoded z {'+' if strength >= 0 else '−'} {abs(strength):.2f} · “{name}”")
     if has_factors:  # the ladder spans the data along the vector, from the least to the most of the factor
         low, high = latent.strength_range(Z, k, v)
@@ -399,7 +399,7 @@ def _attribute_view() -> None:
     else:
         ladder_caption = "strength 0 to +1.5 in five steps"
         if dataset == "digits":  # a classifier trained on real digits says what each picture shows
-            reads, _ = cache.read_digits(np.concatenate([ladder_images, ui.decode(model, z[None])]))
+            reads, _ = cache.read_digits(np.concatenate([ladder_images, decoded]))
             ladder_caption += ": a digit classifier reads them as " + ", ".join(str(r) for r in reads[:-1])
     natural_image(cols[3], plots.image_grid(ladder_images, columns=5, scale=max(1, s // 2)), caption=ladder_caption)
     st.caption(f"The vector “{name}” = (" + ", ".join(f"{x:+.2f}" for x in v) + ")")
@@ -419,8 +419,8 @@ def _attribute_view() -> None:
              "on the right span the data along the vector. " + where)
     else:
         d = classes[name]
-        text = (f"Adding the vector moves the code towards the mean code of the {unit} {d}" if strength >= 0 else
-                f"Subtracting it (a negative strength) moves the code away from the mean code of the {unit} {d}")
+        text = (f"Adding the vector moves the code towards the mean code of the {kind} {d}" if strength >= 0 else
+                f"Subtracting it (a negative strength) moves the code away from the mean code of the {kind} {d}")
         if reads is None:
             note(text + ". The five steps on the right walk from the image towards them.")
         else:

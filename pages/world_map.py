@@ -21,6 +21,7 @@ CLASSICAL_SETTINGS = {  # family -> (config field, label, min, max, default) for
     "histogram": ("bins", "bins per axis", 5, 200, 60),
 }
 
+
 def nats(value: float) -> str:
     """A log-likelihood for a metric: +∞, or three decimals, or (past 100,000) three significant figures."""
     if not np.isfinite(value):

@@ -193,13 +193,13 @@ def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: s
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _measure(_model, key: str, family: str, dataset: str, origin: str) -> dict:
-    from gdl.bench import _digit_classifier, digit_scores
+    from gdl.bench import digit_scores
     from gdl.metrics import coverage, held_out_nll, precision_on_land
 
     reference = reference_data(dataset)
     row = {"family": models.DISPLAY_NAMES[family], "source": origin}
     if data.is_image(dataset):
-        clf, _ = _digit_classifier()
+        clf = cache.digit_judge()[0]  # trained once per server, not once per family measured
         train = training_data(dataset, 0, 0)  # every image the families on this page train on (all the digits)
         row.update(_rounded(digit_scores(_samples(_model, key, 500, 1), clf, train)))
     else:
@@ -229,9 +229,9 @@ def _rounded(scores: dict) -> dict:
 def real_digits_row() -> dict:
     """The yardstick row of the digits table: real digits that neither the classifier nor the 1,500 images they are
     measured against were drawn from, scored as the samples are (the benchmark's reference row)."""
-    from gdl.bench import _digit_classifier, real_digit_scores
+    from gdl.bench import real_digit_scores
 
-    return {"family": "real held-out digits", "source": "data", **_rounded(real_digit_scores(_digit_classifier()[0])),
+    return {"family": "real held-out digits", "source": "data", **_rounded(real_digit_scores(cache.digit_judge()[0])),
             NLL_COLUMN["image"]: "- (data, not a model)"}
 
 

@@ -177,9 +177,7 @@ def race(_model, key: str, dataset: str, n: int, seed: int, ddim_steps: int) -> 
 
             out[name]["on_land"] = float(np.mean(world.is_land(samples)))
         elif dataset == "digits":
-            clf = digit_judge()[0]
-            flat = np.clip(samples, 0, 1).reshape(len(samples), -1)
-            out[name]["confidence"] = float(clf.predict_proba(flat).max(axis=1).mean())
+            out[name]["confidence"] = float(cache.read_digits(samples)[1].mean())
     return out
 
 
@@ -217,9 +215,6 @@ def model_view_box(model) -> tuple[float, float, float, float]:
 
 
 # ==== measurements =============================================================================================
-digit_judge = cache.digit_judge  # the benchmark's digit classifier, shared with the Latent page
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def world_quality(_model, key: str, n: int = 1000) -> dict:
     """Share on land of n DDPM samples and of n DDIM samples in 50 steps (seed 1)."""
@@ -243,7 +238,7 @@ def digit_quality(_model, key: str, n: int = 300) -> dict:
     """The benchmark's digit scores of n unconditional DDPM samples, beside the same for real held-out digits."""
     from gdl.bench import digit_scores
 
-    clf, accuracy, train, test = digit_judge()
+    clf, accuracy, train, test = cache.digit_judge()
     samples = _model.sample(n, seed=1)
     return {"model": digit_scores(samples, clf, train), "real": digit_scores(test, clf, train),
             "accuracy": accuracy}
@@ -251,8 +246,7 @@ def digit_quality(_model, key: str, n: int = 300) -> dict:
 
 def class_agreement(images: np.ndarray, label: int) -> float:
     """Share of images the benchmark's classifier reads as `label`."""
-    clf = digit_judge()[0]
-    return float(np.mean(clf.predict(np.clip(images, 0, 1).reshape(len(images), -1)) == label))
+    return float(np.mean(cache.read_digits(images)[0] == label))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
