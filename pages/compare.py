@@ -11,7 +11,7 @@ through_app()  # a deep link to a fresh server must still go through app.py
 
 P = "cmp_"
 DATASETS = {"world": "World map (land)", "moons": "Two moons", "spirals": "Two spirals",
-            "checkerboard": "Checkerboard", "digits": "Handwritten digits (8x8)"}
+            "checkerboard": "Checkerboard", "digits": "Handwritten digits (8×8)"}
 PLACE = {family: place for place, families in TAXONOMY.items() for family in families}
 
 st.title("⚖️ Six families side by side")
