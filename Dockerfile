@@ -1,7 +1,8 @@
 # gdl for a classroom: the README's app command in a slim Python 3.11 image.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# GDL_SERVER_PATHS=0: students upload their IDX files; nobody can type a path on the server (README, classroom)
+ENV PYTHONDONTWRITEBYTECODE=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 GDL_SERVER_PATHS=0
 WORKDIR /app
 
 # torch==2.13.0 is pinned; on a machine without a local CPU wheel, point pip at the CPU index, e.g.

@@ -3,7 +3,7 @@ import streamlit as st
 
 from gdl.device import share_cpu
 from gdl.ui.warm import start_warming
-from gdl.ui.widgets import keep_settings, remember_page
+from gdl.ui.widgets import remember_page
 
 share_cpu()  # one torch thread per model: a classroom server runs many at once on few cores
 
@@ -20,6 +20,5 @@ PAGES = {
 }
 page = st.navigation(PAGES)
 remember_page(page.url_path)  # a page can tell that the user has just come back to it
-keep_settings(page.url_path)  # and finds its settings as the user left them
 start_warming()  # once per server: visit every page in the background so the shared caches are ready
 page.run()

@@ -23,16 +23,18 @@ st.markdown(
 )
 
 c = st.columns([2, 3])
-dataset = c[0].selectbox("Data", list(DATASETS), format_func=DATASETS.get, key=P + "data")
+dataset = c[0].selectbox("Data", list(DATASETS), format_func=DATASETS.get, key=P + "data", persist_state="session")
 families = c[1].multiselect("Families", list(NEURAL), default=list(NEURAL), format_func=DISPLAY_NAMES.get,
-                            key=P + "families", max_selections=6)
+                            key=P + "families", max_selections=6, persist_state="session")
 c = st.columns(4)
-seed = int(c[0].number_input("Seed", 0, 1_000_000, 0, key=P + "seed"))
-budget = int(c[1].slider("Time budget per family (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "budget"))
+seed = int(c[0].number_input("Seed", 0, 1_000_000, 0, key=P + "seed", persist_state="session"))
+budget = int(c[1].slider("Time budget per family (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "budget",
+                         persist_state="session"))
 devices = compare.devices()
-device = c[2].selectbox("Device", devices, key=P + "device", help="Only the devices on this server are offered.")
+device = c[2].selectbox("Device", devices, key=P + "device", help="Only the devices on this server are offered.",
+                        persist_state="session")
 n_train = int(c[3].number_input(ranged("Training points", 500, 20_000), 500, 20_000, 10_000, step=500, key=P + "n",
-                                disabled=data.is_image(dataset)))
+                                disabled=data.is_image(dataset), persist_state="session"))
 
 # ---- training here ---------------------------------------------------------------------------------------
 RUNS = P + "runs"  # (dataset, family) -> Job, this session's own trainings

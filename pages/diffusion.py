@@ -8,7 +8,7 @@ from gdl.data import world
 from gdl.mapimage import png_uri
 from gdl.ui import background, jobs
 from gdl.ui import diffusion as dui
-from gdl.ui.widgets import guarded, note, panel_guard, ranged, through_app
+from gdl.ui.widgets import among, guarded, note, panel_guard, ranged, through_app, within
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -29,13 +29,15 @@ st.markdown(
 )
 
 c = st.columns([2, 3])
-dataset = c[0].selectbox("Data", list(dui.DATASETS), format_func=dui.DATASETS.get, key=P + "data")
+dataset = c[0].selectbox("Data", list(dui.DATASETS), format_func=dui.DATASETS.get, key=P + "data",
+                         persist_state="session")
 job = st.session_state[RUNS].get(dataset)
 trained = job.result if job is not None and job.status in ("done", "cancelled") and job.result is not None else None
 sources = (["trained here"] if trained is not None else []) + (["pretrained"] if dataset in dui.SHIPPED else [])
 if sources:
     source = c[1].radio("Model", sources, horizontal=True, key=P + "source_" + dataset,
-                        help="The pretrained checkpoint ships with the app; train your own in section 7.")
+                        help="The pretrained checkpoint ships with the app; train your own in section 7.",
+                        persist_state="session")
 else:
     source = None
     c[1].info("No pretrained model for this data: sections 1-2 work as they are; train a model in section 7 "
@@ -71,9 +73,9 @@ kinds = ["linear", "cosine"]
 default_kind = model.config.schedule if model is not None else "cosine"
 default_T = model.config.timesteps if model is not None else 200
 kind = c[0].radio("Schedule", kinds, index=kinds.index(default_kind), horizontal=True, key=P + "kind",
-                  help="linear: Ho et al. (2020); cosine: Nichol & Dhariwal (2021).")
+                  help="linear: Ho et al. (2020); cosine: Nichol & Dhariwal (2021).", persist_state="session")
 T = int(c[1].number_input(ranged("Steps T", 50, 1000), 50, 1000, default_T, step=50, key=P + "T",
-                          help="The pretrained model uses the values it was trained with."))
+                          help="The pretrained model uses the values it was trained with.", persist_state="session"))
 if model is not None and (kind, T) != (model.config.schedule, model.config.timesteps):
     c[2].caption(f"Sections 1 and 2 follow your choice; the model below was trained with the {model.config.schedule} "
                  f"schedule and T = {model.config.timesteps}, and samples with those.")
@@ -107,8 +109,9 @@ st.markdown("Move t and watch the closed form q(x_t | x_0) at work: every observ
 
 
 def _forward_view() -> None:
+    within(P + "t", 0, T)
     t = int(st.slider("Step t", 0, T, min(T, max(1, T // 4)), key=P + "t",
-                      help="t = 0 is the data; t = T is (almost) pure noise."))
+                      help="t = 0 is the data; t = T is (almost) pure noise.", persist_state="session"))
     a = 1.0 if t == 0 else float(arrays["alpha_bar"][t - 1])
     m = st.columns([1, 1, 1, 2] if is_world else 3)  # above the pictures: a narrow column cut the labels short
     left, right = st.columns([3, 2]) if is_world else (st.container(), st.container())
@@ -163,29 +166,34 @@ else:
     T_model = model.config.timesteps
     c = st.columns(5)
     method = c[0].radio("Sampler", ["ddpm", "ddim"], format_func=str.upper, horizontal=True, key=P + "method",
-                        help="DDPM: all T stochastic steps. DDIM: a deterministic shortcut through fewer steps.")
+                        help="DDPM: all T stochastic steps. DDIM: a deterministic shortcut through fewer steps.",
+                        persist_state="session")
     ddim_options = sorted({s for s in (5, 10, 20, 25, 50, 100, 200, 500) if s < T_model} | {T_model})
     if method == "ddim":
-        steps = int(c[1].select_slider("DDIM steps", ddim_options, value=min(50, T_model), key=P + "ddim_steps"))
+        among(P + "ddim_steps", ddim_options)
+        steps = int(c[1].select_slider("DDIM steps", ddim_options, value=min(50, T_model), key=P + "ddim_steps",
+                                       persist_state="session"))
     else:
         steps = T_model
         c[1].markdown(f"**{T_model} steps** (DDPM visits every t)")
-    seed = int(c[2].number_input("Seed", 0, 1_000_000, 0, key=P + "seed"))
+    seed = int(c[2].number_input("Seed", 0, 1_000_000, 0, key=P + "seed", persist_state="session"))
     label, guidance = None, 0.0
     if is_world:
         n_chains = int(c[3].select_slider("Chains (points)", [100, 250, 500, 1000, 2000], value=500,
-                                          key=P + "chains"))
+                                          key=P + "chains", persist_state="session"))
         c[4].toggle("Whole paths", key=P + "whole_paths",
-                    help="Draw each highlighted chain's whole path from pure noise, not only its last steps.")
+                    help="Draw each highlighted chain's whole path from pure noise, not only its last steps.",
+                    persist_state="session")
     else:
         n_chains = 32
         if model.config.num_classes:
             choice = c[3].selectbox("Class", ["any"] + list(range(model.config.num_classes)), key=P + "class",
-                                    help="'any' samples unconditionally (the null label).")
+                                    help="'any' samples unconditionally (the null label).", persist_state="session")
             label = None if choice == "any" else int(choice)
             guidance = float(c[4].slider("Guidance w", 0.0, 6.0, 2.0, 0.5, key=P + "guidance",
                                          disabled=label is None,
-                                         help="Classifier-free guidance: 0 = plain p(x | y); larger = more typical."))
+                                         help="Classifier-free guidance: 0 = plain p(x | y); larger = more typical.",
+                                         persist_state="session"))
     with panel_guard("The reverse process"):
         traj = background.in_background(("trajectory", key, n_chains, seed, method, steps, label, guidance),
                                         dui.trajectory, model, key, n_chains, seed, method, steps, label, guidance,
@@ -243,11 +251,11 @@ else:
                 b[4].button("⏭", on_click=_jump, args=(S,), key=P + "last", help="Jump to the samples",
                             width="stretch")
                 b[5].select_slider("Step size", [1, 2, 5, 10, 20, 50], value=default_size, key=P + "stride",
-                                   help="Sampler steps per click or per frame of play.")
-                b[6].select_slider("Speed (frames/s)", [1, 2, 4, 8], value=4, key=P + "speed")
+                                   help="Sampler steps per click or per frame of play.", persist_state="session")
+                b[6].select_slider("Speed (frames/s)", [1, 2, 4, 8], value=4, key=P + "speed", persist_state="session")
                 i = int(st.session_state[STEP])
                 t = int(traj["timesteps"][i])
-                st.slider("Step", 0, S, key=STEP, label_visibility="collapsed")
+                st.slider("Step", 0, S, key=STEP, label_visibility="collapsed", persist_state="session")
                 st.markdown(f"**step {i} of {S}** · t = {t} · √ᾱ_t = {np.sqrt(traj['alpha_bar'][i]):.3f}"
                             + (" · pure noise" if i == 0 else " · the samples" if i == S else ""))
                 x_now = traj["x"][i]
@@ -321,9 +329,11 @@ else:
     )
     T_model = model.config.timesteps
     c = st.columns(3)
-    race_steps = int(c[0].select_slider("DDIM steps", [s for s in (5, 10, 20, 50, 100) if s < T_model] + [T_model],
-                                        value=min(20, T_model), key=P + "race_steps"))
-    race_seed = int(c[1].number_input("Seed for both", 0, 1_000_000, 7, key=P + "race_seed"))
+    race_options = [s for s in (5, 10, 20, 50, 100) if s < T_model] + [T_model]
+    among(P + "race_steps", race_options)
+    race_steps = int(c[0].select_slider("DDIM steps", race_options, value=min(20, T_model), key=P + "race_steps",
+                                        persist_state="session"))
+    race_seed = int(c[1].number_input("Seed for both", 0, 1_000_000, 7, key=P + "race_seed", persist_state="session"))
     n_race = 500 if is_world else 32
     with panel_guard("DDPM against DDIM"):
         raced = background.in_background(("race", key, dataset, n_race, race_seed, race_steps), dui.race, model,
@@ -375,9 +385,10 @@ else:
     )
     dkey = dui.model_key(digits_model)
     c = st.columns([3, 2, 1])
-    digit = int(c[0].segmented_control("Class", list(range(10)), default=7, required=True, key=P + "digit"))
-    w = float(c[1].slider("Guidance strength w", 0.0, 6.0, 2.0, 0.5, key=P + "w"))
-    dseed = int(c[2].number_input("Seed", 0, 1_000_000, 3, key=P + "dseed"))
+    digit = int(c[0].segmented_control("Class", list(range(10)), default=7, required=True, key=P + "digit",
+                                       persist_state="session"))
+    w = float(c[1].slider("Guidance strength w", 0.0, 6.0, 2.0, 0.5, key=P + "w", persist_state="session"))
+    dseed = int(c[2].number_input("Seed", 0, 1_000_000, 3, key=P + "dseed", persist_state="session"))
     with panel_guard("Conditional digits"):
         drawn = background.in_background(("digits", dkey, digit, w, dseed), dui.conditional_digits, digits_model,
                                          dkey, digit, w, dseed, lane=LANE, wait=WAIT)
@@ -470,11 +481,12 @@ st.markdown(f"Train a fresh diffusion model on the data chosen at the top (**{du
             + ". It runs in the background; this page keeps working, and the result appears as "
               "*trained here* at the top.")
 c = st.columns(4)
-budget = int(c[0].slider("Time budget (s)", 10, int(jobs.MAX_SECONDS), 60, step=10, key=P + "budget"))
+budget = int(c[0].slider("Time budget (s)", 10, int(jobs.MAX_SECONDS), 60, step=10, key=P + "budget",
+                         persist_state="session"))
 from gdl.ui.compare import devices  # noqa: E402  (shared device list)
 
-device = c[1].selectbox("Device", devices(), key=P + "device")
-train_seed = int(c[2].number_input("Training seed", 0, 1_000_000, 0, key=P + "train_seed"))
+device = c[1].selectbox("Device", devices(), key=P + "device", persist_state="session")
+train_seed = int(c[2].number_input("Training seed", 0, 1_000_000, 0, key=P + "train_seed", persist_state="session"))
 c[3].markdown(f"Schedule **{kind}**, T = **{T}**")
 running = job is not None and not job.finished
 b = st.columns([1, 1, 4])

@@ -31,18 +31,56 @@ st.markdown(
 # ---- 0. the data and the model --------------------------------------------------------------------------------
 st.header("0 · The data and the model")
 c = st.columns([2, 2, 3])
-dataset = c[0].selectbox("Data", list(ui.DATASETS), format_func=ui.DATASETS.get, key=P + "data")
+dataset = c[0].selectbox("Data", list(ui.DATASETS), format_func=ui.DATASETS.get, key=P + "data",
+                         persist_state="session")
 idx_paths = ("", "")
+IDX_FILES = P + "idx_files"  # {"images" | "labels": (name, path on this server)}: uploads, kept across visits
+
+
+def _keep_upload(slot: str) -> None:
+    """An upload changed (a file chosen, or removed with its ×): keep it on the server, or forget it."""
+    upload, files = st.session_state.get(P + "idx_up_" + slot), st.session_state.setdefault(IDX_FILES, {})
+    files.pop(slot, None)
+    st.session_state.pop(P + "idx_upload_error", None)
+    if upload is not None:
+        try:
+            files[slot] = (upload.name, ui.stash_upload(upload.name, upload.getvalue()))
+        except OSError as err:
+            st.session_state[P + "idx_upload_error"] = f"{upload.name} could not be kept on this server ({err})."
+
+
 if dataset == "idx":
+    where = "upload"
+    if ui.server_paths_allowed():
+        where = st.radio("Where are the files?", ["upload", "path"], horizontal=True, key=P + "idx_where",
+                         format_func={"upload": "Upload them from this computer",
+                                      "path": "Read them from a path on this server"}.get, persist_state="session")
     p = st.columns(2)
-    idx_paths = (p[0].text_input("Path of an IDX image file on this server", key=P + "idx_images",
-                                 placeholder="/data/mnist/train-images-idx3-ubyte.gz",
-                                 help="MNIST or Fashion-MNIST, raw or .gz. The first 10,000 images are used.").strip(),
-                 p[1].text_input("Path of its IDX label file (optional)", key=P + "idx_labels",
-                                 placeholder="/data/mnist/train-labels-idx1-ubyte.gz").strip())
+    if where == "upload":
+        files = st.session_state.setdefault(IDX_FILES, {})
+        for column, slot, label in ((p[0], "images", "IDX image file"),
+                                    (p[1], "labels", "Its IDX label file (optional)")):
+            column.file_uploader(label, key=P + "idx_up_" + slot, on_change=_keep_upload, args=(slot,),
+                                 help="MNIST or Fashion-MNIST, raw or .gz (for example "
+                                      f"`train-{slot}-idx{3 if slot == 'images' else 1}-ubyte.gz`). The first "
+                                      "10,000 images are used.")
+            if slot in files and st.session_state.get(P + "idx_up_" + slot) is None:  # back from another page
+                column.caption(f"Using **{plain(files[slot][0])}**, uploaded earlier. Upload another file to "
+                               "replace it.")
+        if st.session_state.get(P + "idx_upload_error"):
+            st.error(plain(st.session_state[P + "idx_upload_error"]))
+        idx_paths = (files.get("images", ("", ""))[1], files.get("labels", ("", ""))[1])
+    else:
+        idx_paths = (p[0].text_input("Path of an IDX image file on this server", key=P + "idx_images",
+                                     placeholder="/data/mnist/train-images-idx3-ubyte.gz",
+                                     help="MNIST or Fashion-MNIST, raw or .gz. The first 10,000 images are "
+                                          "used.", persist_state="session").strip(),
+                     p[1].text_input("Path of its IDX label file (optional)", key=P + "idx_labels",
+                                     placeholder="/data/mnist/train-labels-idx1-ubyte.gz",
+                                     persist_state="session").strip())
     if not idx_paths[0]:
-        st.info("Give the path of an IDX image file (for example MNIST's `train-images-idx3-ubyte.gz`), then "
-                "train a model on it below.")
+        st.info("Give an IDX image file (for example MNIST's `train-images-idx3-ubyte.gz`, from "
+                "yann.lecun.com or the Fashion-MNIST repository), then train a model on it below.")
         st.stop()
 try:
     X, targets = ui.dataset_data(dataset, idx_paths)
@@ -81,11 +119,13 @@ def sources(family: str) -> dict:
 with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
                  expanded=dataset == "idx" and not sources("vae")):
     t = st.columns(4)
-    train_family = t[0].selectbox("Family", ["vae", "ae"], format_func=DISPLAY_NAMES.get, key=P + "train_family")
-    train_dim = int(t[1].slider("Latent dimensions", 2, 16, 2, key=P + "train_dim"))
-    train_seconds = int(t[2].slider("Time budget (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "train_seconds"))
-    beta = float(t[3].number_input(ranged("β, the weight of the KL term", 0.0, 20.0), 0.0, 20.0, 1.0, step=0.5, key=P + "train_beta",
-                                   disabled=train_family != "vae",
+    train_family = t[0].selectbox("Family", ["vae", "ae"], format_func=DISPLAY_NAMES.get, key=P + "train_family",
+                                  persist_state="session")
+    train_dim = int(t[1].slider("Latent dimensions", 2, 16, 2, key=P + "train_dim", persist_state="session"))
+    train_seconds = int(t[2].slider("Time budget (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "train_seconds",
+                                    persist_state="session"))
+    beta = float(t[3].number_input(ranged("β, the weight of the KL term", 0.0, 20.0), 0.0, 20.0, 1.0, step=0.5,
+                                   key=P + "train_beta", disabled=train_family != "vae", persist_state="session",
                                    help="1 trains on the ELBO itself; more pushes the codes harder towards the "
                                         "prior (a β-VAE)."))
     b = st.columns([1, 1, 4])
@@ -153,7 +193,7 @@ if not vae_sources:
             "tins and the digits).")
     st.stop()
 if len(vae_sources) > 1:
-    c[1].selectbox("Model source", list(vae_sources), key=P + "source")
+    c[1].selectbox("Model source", list(vae_sources), key=P + "source", persist_state="session")
 source = st.session_state.get(P + "source") if st.session_state.get(P + "source") in vae_sources else next(
     iter(vae_sources))
 model = vae_sources[source]
@@ -176,19 +216,21 @@ c = st.columns(3)
 colour_options = list(FACTORS) if has_factors else (["digit label" if dataset == "digits" else "label"]
                                                       if has_labels else ["nothing"])
 colour_by = c[0].selectbox("Colour the points by", colour_options, key=P + "colour",
-                           help="For the tins, their true height or width in pixels, which the model never saw.")
+                           help="For the tins, their true height or width in pixels, which the model never saw.",
+                           persist_state="session")
 if L > 2:
     how = c[1].radio("Which plane", ["two latent dimensions", "PCA plane"], key=P + "how", horizontal=True,
                      help="With more than two dimensions, look along two of them (the others held at their "
-                          "mean) or along the two directions in which the codes vary most.")
+                          "mean) or along the two directions in which the codes vary most.", persist_state="session")
     if how == "two latent dimensions":
         d = c[2].columns(2)
-        i = d[0].selectbox("Horizontal", range(L), format_func=lambda k: f"z{k + 1}", key=P + f"dim_i_{token}")
+        i = d[0].selectbox("Horizontal", range(L), format_func=lambda k: f"z{k + 1}", key=P + f"dim_i_{token}",
+                           persist_state="session")
         others = [k for k in range(L) if k != i]  # the vertical axis offers every dimension but the horizontal one
         if st.session_state.get(P + f"dim_j_{token}") == i:
             st.session_state[P + f"dim_j_{token}"] = others[0]
         j = d[1].selectbox("Vertical", others, format_func=lambda k: f"z{k + 1}",
-                           key=P + f"dim_j_{token}")
+                           key=P + f"dim_j_{token}", persist_state="session")
         view = latent.dims_view(L, i, j, origin=Z.mean(axis=0))
     else:
         view = latent.pca_view(Z)
@@ -264,7 +306,7 @@ def _slider_view() -> None:
     with left:
         cols = st.columns(per_row)
         z = [cols[k % per_row].slider(f"z{k + 1}", lo, hi, step=round((hi - lo) / 200, 4), key=SLIDERS[k],
-                                      format="%.2f")
+                                      format="%.2f", persist_state="session")
              for k, (lo, hi) in enumerate(ranges)]
         b = st.columns(2)
         b[0].button("Centre: z = 0", on_click=_set_sliders, args=(np.zeros(L),), key=P + "zero", width="stretch",
@@ -317,10 +359,12 @@ st.markdown("Encode two images, walk from one code to the other in equal steps, 
 
 def _interpolation_view() -> None:
     c = st.columns(3)
-    a = int(c[0].number_input(ranged("Start: image number", 0, n - 1), 0, n - 1, 0, key=P + "interp_a"))
+    a = int(c[0].number_input(ranged("Start: image number", 0, n - 1), 0, n - 1, 0, key=P + "interp_a",
+                              persist_state="session"))
     far = int(np.argmax(np.linalg.norm(Z[:300] - Z[0], axis=1)))
-    b = int(c[1].number_input(ranged("End: image number", 0, n - 1), 0, n - 1, far, key=P + "interp_b"))
-    steps = int(c[2].slider("Steps", 3, 15, 9, key=P + "interp_steps"))
+    b = int(c[1].number_input(ranged("End: image number", 0, n - 1), 0, n - 1, far, key=P + "interp_b",
+                              persist_state="session"))
+    steps = int(c[2].slider("Steps", 3, 15, 9, key=P + "interp_steps", persist_state="session"))
     path = latent.interpolate(Z[a], Z[b], steps)
     decoded = ui.decode(model, path)
     t_ = np.linspace(0, 1, steps, dtype=np.float32)[:, None, None]
@@ -366,15 +410,16 @@ else:
 
 def _attribute_view() -> None:
     c = st.columns(3)
-    name = c[0].selectbox("Attribute", list(vectors), key=P + "attr")
+    name = c[0].selectbox("Attribute", list(vectors), key=P + "attr", persist_state="session")
     typical = int(np.argmin(np.linalg.norm(Z - np.median(Z, axis=0), axis=1)))  # a middling image to start from
-    k = int(c[1].number_input(ranged("Image number", 0, n - 1), 0, n - 1, typical, key=P + "attr_image"))
+    k = int(c[1].number_input(ranged("Image number", 0, n - 1), 0, n - 1, typical, key=P + "attr_image",
+                              persist_state="session"))
     strength = float(c[2].slider("Strength: how much of the vector to add", -1.5, 1.5, 0.5, step=0.05,
                                  key=P + "attr_strength",
                                  help="1 adds the whole vector: " + (
                                      "the gap between the mean codes of the bottom and top quarters."
                                      if has_factors else f"the gap between the {kind}'s mean code and the mean "
-                                     "code of all images.")))
+                                     "code of all images."), persist_state="session"))
     v = vectors[name]
     z = Z[k] + strength * v
     cols = st.columns([1, 1, 1, 3])
@@ -514,7 +559,7 @@ picture, picture_name = None, ""
 how_in = "Upload a file"
 if dataset == "digits":
     how_in = st.radio("Your image", ["Upload a file", "Draw a digit"], horizontal=True, key=P + "mine_how",
-                      label_visibility="collapsed")
+                      label_visibility="collapsed", persist_state="session")
 if how_in == "Upload a file":
     upload = st.file_uploader("Your image (PNG or JPEG)", type=["png", "jpg", "jpeg"], key=P + "upload",
                               max_upload_size=latent.MAX_UPLOAD_BYTES // 2**20)  # the widget states the limit

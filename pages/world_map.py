@@ -9,7 +9,8 @@ from gdl.mapimage import Canvas, png_uri
 from gdl.models import DISPLAY_NAMES
 from gdl.models.box import box_area, box_log_likelihood, in_box, mle_box
 from gdl.ui import cache, clickmap
-from gdl.ui.widgets import arrived_from_another_page, guarded, note, panel_guard, plain, ranged, through_app
+from gdl.ui.widgets import (arrived_from_another_page, guarded, note, panel_guard, plain, ranged, through_app,
+                             within)
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -43,9 +44,10 @@ st.markdown(
 # ---- 1. draw from p_data ------------------------------------------------------------------------------
 st.header("1 · Draw samples from p_data")
 c1, c2 = st.columns(2)
-n = c1.number_input(ranged("How many points N", N_MIN, N_MAX), N_MIN, N_MAX, 1000, step=100, key=P + "n")
+n = c1.number_input(ranged("How many points N", N_MIN, N_MAX), N_MIN, N_MAX, 1000, step=100, key=P + "n",
+                    persist_state="session")
 seed = c2.number_input("Seed", 0, 1_000_000, 0, step=1, key=P + "seed",
-                       help="The same seed and N draw the same points.")
+                       help="The same seed and N draw the same points.", persist_state="session")
 n, seed = int(n), int(seed)
 X = cache.world_sample(n, seed)
 DOT = 1.5 if n > 3000 else 2.5  # dot radius in pixels: small dots for many points
@@ -83,19 +85,20 @@ with panel_guard("The sample map"):
 st.header("2 · Fit p_model and sample from it")
 c1, c2 = st.columns([1, 1])
 family = c1.selectbox("Model family", ["box", "gaussian", "gmm", "kde", "histogram"],
-                      format_func=DISPLAY_NAMES.get, key=P + "family")
+                      format_func=DISPLAY_NAMES.get, key=P + "family", persist_state="session")
 config: tuple = ()
 if family in CLASSICAL_SETTINGS:
     field, label, lo, hi, default = CLASSICAL_SETTINGS[family]
-    value = c2.number_input(ranged(label, lo, hi), lo, hi, default, key=P + "setting_" + family)
+    value = c2.number_input(ranged(label, lo, hi), lo, hi, default, key=P + "setting_" + family,
+                            persist_state="session")
     config = ((field, value),)
     if family == "gmm" and value > n:
         c2.caption(f"A mixture fitted to {n:,} points can use at most {n:,} components, one per point: "
                    f"it uses {n:,}, not {value:,}.")
 n_model = c1.number_input(ranged("Samples to draw from p_model", 100, 20_000), 100, 20_000, 2000, step=500, key=P + "n_model",
                           help="How many orange dots the map shows. The accuracy and coverage below always measure "
-                               "10,000 samples of their own, so they do not change with this.")
-show_data = c2.toggle("Show the training points", value=family == "box", key=P + "show_data")
+                               "10,000 samples of their own, so they do not change with this.", persist_state="session")
+show_data = c2.toggle("Show the training points", value=family == "box", key=P + "show_data", persist_state="session")
 
 with panel_guard("Fitting p_model"):
     with st.spinner(f"Fitting the {DISPLAY_NAMES[family].lower()}…"):
@@ -156,7 +159,7 @@ with panel_guard("The measurements"):
                  "overfitting. " if nll < train_nll else
                  f"{nll - train_nll:.2f} nats lower than on fresh points: a mild overfit. ")
              + "Compare families: a lower held-out NLL and more samples on land mean p_model is closer to p_data.")
-    if st.toggle("Compare all five classical families", key=P + "compare_all"):
+    if st.toggle("Compare all five classical families", key=P + "compare_all", persist_state="session"):
         rows = []
         with st.spinner("Fitting and measuring each family…"):
             for name in ("box", "gaussian", "gmm", "kde", "histogram"):
@@ -252,7 +255,7 @@ def _grow_view() -> None:
     b[2].button("Step −1", on_click=_step_by_hand, args=(-1,), key=P + "back", width="stretch")
     b[3].button("Reset", on_click=_reset, key=P + "reset", width="stretch")
     b[4].slider("Points so far, n", 1, n, key=GROW, label_visibility="collapsed", on_change=_step_by_hand,
-                help="Drag to jump to any n.")
+                help="Drag to jump to any n.", persist_state="session")
     k = int(st.session_state[GROW])
     st.markdown(f"**n = {k:,}** of {n:,} points · box area **{areas[k - 1]:,.0f}** deg²")
     left, right = st.columns([3, 2])
@@ -288,9 +291,10 @@ st.markdown(
 THETA = [P + f"theta{i}" for i in range(1, 5)]
 K = P + "explore_k"
 c1, _ = st.columns([1, 2])
+within(K, 2, min(n, 500))
 k_explore = int(c1.slider("Use the first k of your points", 2, min(n, 500), min(n, 25), key=K,
                           help="Few points make a small box; the more points, the closer the box gets to the "
-                               "whole map."))
+                               "whole map.", persist_state="session"))
 X_explore = X[:k_explore]
 mle = mle_box(X_explore)
 
@@ -317,7 +321,7 @@ def _explorer_view() -> None:
     labels = ["θ1: west edge (longitude)", "θ2: south edge (latitude)", "θ3: east edge (longitude)",
               "θ4: north edge (latitude)"]
     limits = [(-180.0, 180.0), (-90.0, 90.0), (-180.0, 180.0), (-90.0, 90.0)]
-    theta = [c[i].slider(labels[i], *limits[i], step=0.5, key=THETA[i]) for i in range(4)]
+    theta = [c[i].slider(labels[i], *limits[i], step=0.5, key=THETA[i], persist_state="session") for i in range(4)]
     st.button("Snap to the maximum-likelihood box", on_click=_snap_to, args=(_outward(mle),), key=P + "snap",
               help="The sliders move in steps of 0.5°, so this is the MLE box rounded outward to that grid: it "
                    "holds every point, and its log L sits just below the exact MLE's.")
@@ -385,12 +389,13 @@ def _points_view() -> None:
     c = st.columns(4)
     parsed = {}
     for i, (label, key) in enumerate(PTS.items()):
-        text = c[i].text_input(f"Point {label}: latitude, longitude", key=key, max_chars=60)
+        text = c[i].text_input(f"Point {label}: latitude, longitude", key=key, max_chars=60, persist_state="session")
         try:
             parsed[label] = world.parse_lat_lon(text)
         except ValueError as err:
             c[i].error(plain(err))
-    c[3].radio("A click on the map moves", list(PTS), index=2, key=P + "pick_target", horizontal=True)
+    c[3].radio("A click on the map moves", list(PTS), index=2, key=P + "pick_target", horizontal=True,
+               persist_state="session")
     box_model = cache.fitted_classical("box", n, seed)
     fitted = cache.fitted_classical(family, n, seed, config)
     rows = []

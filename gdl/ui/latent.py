@@ -2,6 +2,12 @@
 latent-plane component (a decoder running in the browser)."""
 from __future__ import annotations
 
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +23,8 @@ VIEW_N = {"tins": 2000}  # how many observations each view shows (digits: all 1,
 VIEW_SEED = 1  # the shipped tins models trained on seed 0: the page shows fresh tins
 IDX_LIMIT = 10_000  # images read from an IDX file (MNIST has 60,000: enough for a quick model in the page)
 PLANE_POINTS = 600  # codes drawn under the draggable point
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "gdl-uploads"  # uploaded IDX files, one folder per content hash
+UPLOAD_KEEP_SECONDS = 24 * 3600  # an upload nobody has used for a day is removed
 
 
 # ---- data ----------------------------------------------------------------------------------------------------
@@ -37,6 +45,38 @@ def idx_mtime(path: str) -> float:
         return p.stat().st_mtime if p.is_file() else 0.0
     except (OSError, ValueError, RuntimeError):  # a name too long, a null byte, an unknown ~user
         return 0.0
+
+
+def server_paths_allowed() -> bool:
+    """Whether the page may read IDX files by a path on this server. GDL_SERVER_PATHS=0 turns it off (the
+    classroom image does): a path box on a shared server lets anyone probe its files; uploads stay."""
+    return os.environ.get("GDL_SERVER_PATHS", "1") != "0"
+
+
+def stash_upload(name: str, content: bytes, folder: Path | None = None) -> str:
+    """Keep an uploaded file on this server and return its path, so that it is read, cached and trained on like
+    a file given by path. The folder is named by the content's hash (the same file uploaded by thirty students
+    is kept once) and the file keeps the uploaded name (safe characters only), which messages quote. Folders
+    unused for a day are removed."""
+    folder = Path(folder or UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in folder.iterdir():
+        try:
+            if now - old.stat().st_mtime > UPLOAD_KEEP_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:  # another session removed it first
+            pass
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(str(name)).name).lstrip(".")[:80] or "upload"
+    home = folder / hashlib.sha256(content).hexdigest()[:24]
+    home.mkdir(exist_ok=True)
+    path = home / safe
+    if not path.is_file():
+        part = home / f".{safe}.{os.getpid()}.{time.monotonic_ns()}.part"
+        part.write_bytes(content)
+        part.replace(path)  # atomic: a session reading the file never sees half of it
+    os.utime(home)  # in use: not to be removed for another day
+    return str(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

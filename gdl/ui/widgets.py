@@ -34,28 +34,20 @@ def remember_page(name: str) -> None:
     st.session_state[PAGE] = name
 
 
-PAGE_PREFIXES = {"world_map": "wm_", "compare": "cmp_", "latent": "lat_", "diffusion": "dif_"}  # url -> prefix
-KEPT_TYPES = (int, float, str, list, tuple)  # the values of sliders, number boxes, selects and text boxes
-KEPT_TOGGLES = {"wm_show_data", "wm_compare_all", "dif_whole_paths"}  # True/False like a button's, kept by name
+def within(key: str, low, high) -> None:
+    """Call before drawing a slider whose range follows another setting (the first k of N points, t up to T). Its
+    value is kept across pages (persist_state="session"); one left above a range that has since shrunk is brought
+    to the range's end, where Streamlit would raise."""
+    value = st.session_state.get(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not low <= value <= high:
+        st.session_state[key] = type(value)(min(max(value, low), high))
 
 
-def keep_settings(page: str) -> None:
-    """app.py calls this on every full run, with the page about to run: the settings of every other page survive.
-
-    Streamlit deletes a widget's value at the end of any run that did not draw it, so leaving a page reset all of
-    its settings (N, the family, the points typed). Writing each value back as session state while another page
-    shows interrupts that clean-up (Streamlit's guide to widgets in multipage apps). The page on show is left to
-    Streamlit: a slider whose range follows another setting (the first k of N points, t up to T) must reset when
-    that setting shrinks below it, as it always did, where a written-back value would raise. Only plain values
-    are written (buttons and file uploaders refuse writes), and the toggles by name.
-    """
-    own = PAGE_PREFIXES.get(page)
-    others = tuple(prefix for prefix in PAGE_PREFIXES.values() if prefix != own)
-    for key in list(st.session_state.keys()):
-        if isinstance(key, str) and key.startswith(others):
-            value = st.session_state[key]
-            if key in KEPT_TOGGLES or (isinstance(value, KEPT_TYPES) and not isinstance(value, bool)):
-                st.session_state[key] = value
+def among(key: str, options) -> None:
+    """Call before drawing a choice whose options follow another setting: a kept choice no longer offered is
+    dropped, so that the widget starts from its default."""
+    if key in st.session_state and st.session_state[key] not in list(options):
+        del st.session_state[key]
 
 
 def arrived_from_another_page() -> bool:

@@ -58,6 +58,16 @@ def test_moving_the_t_slider_changes_the_forward_map(world):
     assert float(next(m.value for m in world.metric if m.label.startswith("Signal"))) < 0.01
 
 
+def test_t_follows_t_max_down_when_the_steps_t_shrink_below_it(world):
+    default = int(world.session_state["dif_T"])
+    world.number_input(key="dif_T").set_value(1000).run()
+    world.slider(key="dif_t").set_value(900).run()
+    world.number_input(key="dif_T").set_value(100).run()  # t = 900 is kept across pages, but cannot exceed T
+    assert not world.exception, world.exception
+    assert world.slider(key="dif_t").value == 100
+    world.number_input(key="dif_T").set_value(default).run()
+
+
 def test_stepping_changes_the_step_counter_and_the_maps(world):
     world.button(key="dif_first").click().run()
     before_xt, before_x0 = _picture(world, "x_t map"), _picture(world, "x0 map")

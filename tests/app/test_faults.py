@@ -399,7 +399,7 @@ def idx_files(tmp_path_factory):
 def latent_idx():
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = open_page("pages/latent.py", lat_data="idx")
+    at = open_page("pages/latent.py", lat_data="idx", lat_idx_where="path")
     assert_clean(at)
     return at
 

@@ -85,17 +85,66 @@ def test_digits_get_label_colours_and_a_direction_per_digit(at):
     assert "more like a 7" in at.selectbox(key="lat_attr").options
 
 
-def test_an_idx_file_is_read_and_a_bad_one_gets_a_message(at, tmp_path):
-    rng = np.random.default_rng(0)
-    save_idx(rng.integers(0, 256, (40, 28, 28), dtype=np.uint8), tmp_path / "images-idx3-ubyte.gz")
+def idx_bytes(images: np.ndarray, tmp_path, name: str = "images-idx3-ubyte.gz") -> bytes:
+    save_idx(images, tmp_path / name)
+    return (tmp_path / name).read_bytes()
+
+
+def test_an_uploaded_idx_file_is_read_and_a_bad_one_gets_a_message(at, tmp_path, monkeypatch):
+    monkeypatch.setattr("gdl.ui.latent.UPLOAD_DIR", tmp_path / "uploads")
+    good = idx_bytes(np.random.default_rng(0).integers(0, 256, (40, 28, 28), dtype=np.uint8), tmp_path)
+    at.selectbox(key="lat_data").set_value("idx").run()
+    assert not at.exception and at.radio(key="lat_idx_where").value == "upload"
+    assert any("Give an IDX image file" in i.value for i in at.info)
+    at.file_uploader(key="lat_idx_up_images").set_value(("broken-idx3-ubyte", b"\x00\x00\x08\x03" + b"\x00" * 9,
+                                                          "application/octet-stream")).run()
+    errors = [e.value for e in at.error]
+    assert any("cannot be used" in e and "broken-idx3-ubyte is cut short" in e for e in errors), errors
+    at.file_uploader(key="lat_idx_up_images").set_value(("train-images-idx3-ubyte.gz", good, "application/gzip")).run()
+    assert not at.exception and not at.error
+    assert any("no VAE for this data yet" in i.value for i in at.info)
+    kept = list((tmp_path / "uploads").glob("*/train-images-idx3-ubyte.gz"))
+    assert len(kept) == 1 and kept[0].read_bytes() == good  # kept under its own name, which messages quote
+    at.file_uploader(key="lat_idx_up_images").set_value(None).run()  # its × removes it
+    assert any("Give an IDX image file" in i.value for i in at.info)
+
+
+def test_idx_files_by_path_are_read_and_a_bad_one_gets_a_message(at, tmp_path):
+    save_idx(np.random.default_rng(0).integers(0, 256, (40, 28, 28), dtype=np.uint8), tmp_path / "images-idx3-ubyte.gz")
     (tmp_path / "broken").write_bytes(b"\x00\x00\x08\x03" + b"\x00" * 9)
     at.selectbox(key="lat_data").set_value("idx").run()
+    at.radio(key="lat_idx_where").set_value("path").run()
     assert not at.exception
     at.text_input(key="lat_idx_images").set_value(str(tmp_path / "broken")).run()
     assert any("cannot be used" in e.value and "cut short" in e.value for e in at.error)
     at.text_input(key="lat_idx_images").set_value(str(tmp_path / "images-idx3-ubyte.gz")).run()
     assert not at.exception and not at.error
     assert any("no VAE for this data yet" in i.value for i in at.info)
+
+
+def test_a_server_can_turn_off_reading_files_by_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("GDL_SERVER_PATHS", "0")  # as the classroom image does: nobody can probe its files
+    at = open_page("pages/latent.py", timeout=240, lat_data="idx")
+    assert not at.exception
+    assert not at.radio and not at.text_input
+    assert [u.key for u in at.get("file_uploader")] == ["lat_idx_up_images", "lat_idx_up_labels"]
+
+
+def test_an_upload_is_kept_through_a_visit_to_another_page(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setattr("gdl.ui.latent.UPLOAD_DIR", tmp_path / "uploads")
+    good = idx_bytes(np.random.default_rng(1).integers(0, 256, (30, 28, 28), dtype=np.uint8), tmp_path)
+    at = AppTest.from_file(script("app.py"), default_timeout=240).run()
+    at.switch_page("pages/latent.py").run()
+    at.selectbox(key="lat_data").set_value("idx").run()
+    at.file_uploader(key="lat_idx_up_images").set_value(("my-digits-idx3-ubyte.gz", good, "application/gzip")).run()
+    assert any("no VAE for this data yet" in i.value for i in at.info)
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/latent.py").run()
+    assert not at.exception and not at.error
+    assert any("no VAE for this data yet" in i.value for i in at.info)  # the images are still there
+    assert any("Using **my-digits-idx3-ubyte.gz**, uploaded earlier" in c.value for c in at.caption)
 
 
 def test_training_in_the_page_shows_progress_then_can_be_cancelled(at):
@@ -173,10 +222,11 @@ def _captions(at) -> list[str]:
     return out
 
 
-def test_identical_images_get_a_clear_message_not_minus_infinite_variance_explained(at, tmp_path):
-    save_idx(np.zeros((6, 28, 28), dtype=np.uint8), tmp_path / "blank-idx3-ubyte")
+def test_identical_images_get_a_clear_message_not_minus_infinite_variance_explained(at, tmp_path, monkeypatch):
+    monkeypatch.setattr("gdl.ui.latent.UPLOAD_DIR", tmp_path / "uploads")
+    blank = idx_bytes(np.zeros((6, 28, 28), dtype=np.uint8), tmp_path, "blank-idx3-ubyte")
     at.selectbox(key="lat_data").set_value("idx").run()
-    at.text_input(key="lat_idx_images").set_value(str(tmp_path / "blank-idx3-ubyte")).run()
+    at.file_uploader(key="lat_idx_up_images").set_value(("blank-idx3-ubyte", blank, "application/octet-stream")).run()
     at.slider(key="lat_train_seconds").set_value(5)
     at.button(key="lat_train").click().run()
     deadline = time.time() + 120

@@ -84,3 +84,21 @@ def test_image_files_must_be_three_dimensional_and_labels_must_match(tmp_path):
         load_idx_images(tmp_path / "images", tmp_path / "labels")
     X, y = load_idx_images(tmp_path / "images", limit=2)
     assert X.shape == (2, 6, 5) and y is None
+
+
+def test_an_upload_is_kept_once_per_content_under_a_safe_version_of_its_name(tmp_path):
+    import os
+    import time
+
+    from gdl.ui.latent import UPLOAD_KEEP_SECONDS, stash_upload
+
+    a = stash_upload("train-images-idx3-ubyte.gz", b"abc", folder=tmp_path)
+    assert a == stash_upload("train-images-idx3-ubyte.gz", b"abc", folder=tmp_path)  # thirty students, one copy
+    assert open(a, "rb").read() == b"abc" and a.endswith("/train-images-idx3-ubyte.gz")
+    b = stash_upload("../../etc/pass wd", b"other", folder=tmp_path)
+    assert os.path.dirname(os.path.dirname(b)) == str(tmp_path) and b.endswith("/pass_wd")  # no way out of it
+    assert stash_upload("...", b"x", folder=tmp_path).endswith("/upload")
+    stale = time.time() - UPLOAD_KEEP_SECONDS - 60
+    os.utime(os.path.dirname(a), (stale, stale))
+    stash_upload("new", b"new", folder=tmp_path)  # any upload clears what nobody has used for a day
+    assert not os.path.exists(a) and os.path.exists(b)
