@@ -359,10 +359,10 @@ st.markdown("Encode two images, walk from one code to the other in equal steps, 
 
 def _interpolation_view() -> None:
     c = st.columns(3)
-    a = int(c[0].number_input(ranged("Start: image number", 0, n - 1), 0, n - 1, 0, key=P + "interp_a",
+    a = int(c[0].number_input(ranged("Start: image number", 0, n - 1), 0, n - 1, 0, key=P + "interp_a_" + dataset,
                               persist_state="session"))
     far = int(np.argmax(np.linalg.norm(Z[:300] - Z[0], axis=1)))
-    b = int(c[1].number_input(ranged("End: image number", 0, n - 1), 0, n - 1, far, key=P + "interp_b",
+    b = int(c[1].number_input(ranged("End: image number", 0, n - 1), 0, n - 1, far, key=P + "interp_b_" + dataset,
                               persist_state="session"))
     steps = int(c[2].slider("Steps", 3, 15, 9, key=P + "interp_steps", persist_state="session"))
     path = latent.interpolate(Z[a], Z[b], steps)
@@ -412,7 +412,7 @@ def _attribute_view() -> None:
     c = st.columns(3)
     name = c[0].selectbox("Attribute", list(vectors), key=P + "attr", persist_state="session")
     typical = int(np.argmin(np.linalg.norm(Z - np.median(Z, axis=0), axis=1)))  # a middling image to start from
-    k = int(c[1].number_input(ranged("Image number", 0, n - 1), 0, n - 1, typical, key=P + "attr_image",
+    k = int(c[1].number_input(ranged("Image number", 0, n - 1), 0, n - 1, typical, key=P + "attr_image_" + dataset,
                               persist_state="session"))
     strength = float(c[2].slider("Strength: how much of the vector to add", -1.5, 1.5, 0.5, step=0.05,
                                  key=P + "attr_strength",

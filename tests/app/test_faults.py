@@ -426,7 +426,7 @@ def test_latent_bad_text_as_an_idx_path_gets_a_message(latent_idx, idx_files, fi
 NUMBER_INPUTS = {  # page -> (session state to open it lightly, the keys of every number input it shows)
     "pages/world_map.py": ({}, {"wm_n", "wm_seed", "wm_n_model"}),
     "pages/compare.py": ({"cmp_families": ["gan"]}, {"cmp_seed", "cmp_n"}),
-    "pages/latent.py": ({}, {"lat_train_beta", "lat_interp_a", "lat_interp_b", "lat_attr_image"}),
+    "pages/latent.py": ({}, {"lat_train_beta", "lat_interp_a_tins", "lat_interp_b_tins", "lat_attr_image_tins"}),
     "pages/diffusion.py": (SMALL_DIFFUSION, {"dif_T", "dif_seed", "dif_race_seed", "dif_dseed", "dif_train_seed"}),
 }
 

@@ -255,14 +255,26 @@ def test_the_digit_attribute_note_says_what_a_classifier_reads_in_the_decoded_im
         at.slider(key="lat_attr_strength").set_value(strength).run()
         assert not at.exception
         note = next(i.value for i in at.info if "mean code of the digit 7" in i.value)
-        z = Z[int(at.number_input(key="lat_attr_image").value)] + strength * toward_7
+        z = Z[int(at.number_input(key="lat_attr_image_digits").value)] + strength * toward_7
         digit = int(cache.read_digits(model.decode(z[None].astype(np.float32)))[0][0])
         assert f"reads your decoded image as a {digit}" in note  # the same decoding, read by the same classifier
         assert (digit == 7) == ("not a 7" not in note)
     # an image that already reads as the digit is not told that the line 'never reads' as it
     at.selectbox(key="lat_attr").set_value("more like a 0").run()
-    at.number_input(key="lat_attr_image").set_value(101).run()  # a 0 that the classifier reads as a 0
+    at.number_input(key="lat_attr_image_digits").set_value(101).run()  # a 0 that the classifier reads as a 0
     at.slider(key="lat_attr_strength").set_value(-1.5).run()
     note = next(i.value for i in at.info if "mean code of the digit 0" in i.value)
     assert "The image itself already reads as a 0" in note
     assert "never reads" not in note and "not a 0" not in note  # subtracting is meant to leave the 0s
+
+
+def test_image_numbers_belong_to_their_data(at):
+    """Image 5 of the tins is not image 5 of the digits: switching the data starts from the digits' own
+    middling image, and switching back finds the tins' choice again."""
+    at.number_input(key="lat_attr_image_tins").set_value(5).run()
+    at.selectbox(key="lat_data").set_value("digits").run()
+    assert not at.exception
+    digits_default = at.number_input(key="lat_attr_image_digits").value
+    assert digits_default != 5
+    at.selectbox(key="lat_data").set_value("tins").run()
+    assert at.number_input(key="lat_attr_image_tins").value == 5
