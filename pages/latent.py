@@ -41,6 +41,8 @@ def _keep_upload(slot: str) -> None:
     """An upload changed (a file chosen, or removed with its ×): keep it on the server, or forget it."""
     upload, files = st.session_state.get(P + "idx_up_" + slot), st.session_state.setdefault(IDX_FILES, {})
     files.pop(slot, None)
+    if slot == "images" and st.session_state.get(P + "idx_up_labels") is None:
+        files.pop("labels", None)  # labels kept from an earlier visit belonged to the earlier images
     st.session_state.pop(P + "idx_upload_error", None)
     if upload is not None:
         try:
@@ -67,6 +69,8 @@ if dataset == "idx":
             if slot in files and st.session_state.get(P + "idx_up_" + slot) is None:  # back from another page
                 column.caption(f"Using **{plain(files[slot][0])}**, uploaded earlier. Upload another file to "
                                "replace it.")
+                column.button("Forget this file", key=P + "idx_forget_" + slot,
+                              on_click=lambda s=slot: st.session_state[IDX_FILES].pop(s, None))
         if st.session_state.get(P + "idx_upload_error"):
             st.error(plain(st.session_state[P + "idx_upload_error"]))
         idx_paths = (files.get("images", ("", ""))[1], files.get("labels", ("", ""))[1])

@@ -97,23 +97,28 @@ def load_idx(path: str | Path, max_bytes: int = MAX_BYTES) -> np.ndarray:
     return parse_idx(_read_bytes(path, max_bytes), name=path.name)
 
 
-def load_idx_images(images_path: str | Path, labels_path: str | Path | None = None,
-                    limit: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def load_idx_images(images_path: str | Path, labels_path: str | Path | None = None, limit: int | None = None,
+                    max_side: int | None = None, max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, np.ndarray | None]:
     """MNIST-style images (and labels) as the lab's image convention.
 
     Args:
         images_path: an IDX file of shape (n, H, W) (uint8 0..255, or floats already in [0, 1]).
         labels_path: optional IDX file of shape (n,) with one integer label per image.
         limit: keep only the first `limit` images (and labels).
+        max_side: refuse images taller or wider than this (a few kilobytes of gzip can declare huge images).
+        max_bytes: refuse files larger than this uncompressed.
     Returns:
         (X float32 (n, H, W) in [0, 1], labels int64 (n,) or None).
     """
-    images = load_idx(images_path)
+    images = load_idx(images_path, max_bytes)
     name = Path(images_path).name
     if images.ndim != 3:
         raise IDXError(f"{name} holds an array of shape {images.shape}; images must be (n, height, width)")
     if images.shape[0] == 0 or min(images.shape[1:]) < 2:
         raise IDXError(f"{name} holds no usable images (shape {images.shape})")
+    if max_side is not None and max(images.shape[1:]) > max_side:
+        raise IDXError(f"{name} holds images of {images.shape[1]}×{images.shape[2]} pixels; this page takes images "
+                       f"of at most {max_side}×{max_side} (MNIST's are 28×28)")
     if limit is not None:
         images = images[:int(limit)]
     if images.dtype == np.uint8:
@@ -125,7 +130,7 @@ def load_idx_images(images_path: str | Path, labels_path: str | Path | None = No
             X = (X - lo) / (hi - lo) if np.isfinite([lo, hi]).all() and hi > lo else np.zeros_like(X)
     labels = None
     if labels_path is not None and str(labels_path).strip():
-        labels = load_idx(labels_path)
+        labels = load_idx(labels_path, max_bytes)
         if labels.ndim != 1:
             raise IDXError(f"{Path(labels_path).name} holds shape {labels.shape}; labels must be one number per image")
         if limit is not None:

@@ -22,6 +22,8 @@ DATASETS = {"tins": "Biscuit tins (32×32, two true factors)", "digits": "Handwr
 VIEW_N = {"tins": 2000}  # how many observations each view shows (digits: all 1,797)
 VIEW_SEED = 1  # the shipped tins models trained on seed 0: the page shows fresh tins
 IDX_LIMIT = 10_000  # images read from an IDX file (MNIST has 60,000: enough for a quick model in the page)
+IDX_MAX_SIDE = 64  # the largest images the page takes (MNIST's are 28x28; the models are small MLPs)
+IDX_MAX_BYTES = 64 * 2**20  # the largest IDX file it reads, uncompressed (MNIST's 60,000 images are 47 MB)
 PLANE_POINTS = 600  # codes drawn under the draggable point
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "gdl-uploads"  # uploaded IDX files, one folder per content hash
 UPLOAD_KEEP_SECONDS = 24 * 3600  # an upload nobody has used for a day is removed
@@ -34,7 +36,8 @@ def idx_data(images_path: str, labels_path: str, mtime: float) -> tuple[np.ndarr
     """Images (and labels) from IDX files on this server, cached per path and modification time."""
     from gdl.data.idx import load_idx_images
 
-    return load_idx_images(images_path, labels_path or None, limit=IDX_LIMIT)
+    return load_idx_images(images_path, labels_path or None, limit=IDX_LIMIT, max_side=IDX_MAX_SIDE,
+                           max_bytes=IDX_MAX_BYTES)
 
 
 def idx_mtime(path: str) -> float:

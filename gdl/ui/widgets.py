@@ -36,10 +36,12 @@ def remember_page(name: str) -> None:
 
 def within(key: str, low, high) -> None:
     """Call before drawing a slider whose range follows another setting (the first k of N points, t up to T). Its
-    value is kept across pages (persist_state="session"); one left above a range that has since shrunk is brought
-    to the range's end, where Streamlit would raise."""
+    value is kept across pages (persist_state="session"), and Streamlit gives a slider a new identity whenever its
+    range changes, carrying over a copy of the value made at the first change and never refreshed. So the current
+    value is written back on every run, brought inside the range where that has shrunk below it (Streamlit would
+    raise), and the next change of range starts from it, not from the stale copy."""
     value = st.session_state.get(key)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and not low <= value <= high:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         st.session_state[key] = type(value)(min(max(value, low), high))
 
 

@@ -65,6 +65,14 @@ def test_t_follows_t_max_down_when_the_steps_t_shrink_below_it(world):
     world.number_input(key="dif_T").set_value(100).run()  # t = 900 is kept across pages, but cannot exceed T
     assert not world.exception, world.exception
     assert world.slider(key="dif_t").value == 100
+    # each change of range gives the slider a new identity: the value carried over is the latest, not the first
+    world.number_input(key="dif_T").set_value(1000).run()
+    world.slider(key="dif_t").set_value(900).run()
+    world.number_input(key="dif_T").set_value(950).run()
+    world.slider(key="dif_t").set_value(30).run()
+    world.number_input(key="dif_T").set_value(500).run()
+    assert not world.exception and not world.error
+    assert world.slider(key="dif_t").value == 30
     world.number_input(key="dif_T").set_value(default).run()
 
 

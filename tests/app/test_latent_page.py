@@ -145,6 +145,29 @@ def test_an_upload_is_kept_through_a_visit_to_another_page(tmp_path, monkeypatch
     assert not at.exception and not at.error
     assert any("no VAE for this data yet" in i.value for i in at.info)  # the images are still there
     assert any("Using **my-digits-idx3-ubyte.gz**, uploaded earlier" in c.value for c in at.caption)
+    at.button(key="lat_idx_forget_images").click().run()  # the empty uploader has no ×: this button forgets it
+    assert any("Give an IDX image file" in i.value for i in at.info)
+
+
+def test_new_images_drop_the_labels_kept_from_an_earlier_visit(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setattr("gdl.ui.latent.UPLOAD_DIR", tmp_path / "uploads")
+    rng = np.random.default_rng(2)
+    images_a = idx_bytes(rng.integers(0, 256, (40, 28, 28), dtype=np.uint8), tmp_path, "a-idx3-ubyte.gz")
+    labels_a = idx_bytes(rng.integers(0, 10, 40, dtype=np.uint8), tmp_path, "a-idx1-ubyte.gz")
+    images_b = idx_bytes(rng.integers(0, 256, (30, 28, 28), dtype=np.uint8), tmp_path, "b-idx3-ubyte.gz")
+    at = AppTest.from_file(script("app.py"), default_timeout=240).run()
+    at.switch_page("pages/latent.py").run()
+    at.selectbox(key="lat_data").set_value("idx").run()
+    at.file_uploader(key="lat_idx_up_images").set_value(("a-idx3-ubyte.gz", images_a, "application/gzip")).run()
+    at.file_uploader(key="lat_idx_up_labels").set_value(("a-idx1-ubyte.gz", labels_a, "application/gzip")).run()
+    assert not at.error
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/latent.py").run()
+    at.file_uploader(key="lat_idx_up_images").set_value(("b-idx3-ubyte.gz", images_b, "application/gzip")).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]  # not "40 labels for 30 images"
+    assert any("no VAE for this data yet" in i.value for i in at.info)
 
 
 def test_training_in_the_page_shows_progress_then_can_be_cancelled(at):

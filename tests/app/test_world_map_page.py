@@ -168,6 +168,14 @@ def test_the_pages_settings_survive_a_visit_to_another_page():
     at.run()
     assert not at.exception, at.exception
     assert at.slider(key="wm_explore_k").value <= 12
+    # each change of range gives the slider a new identity: the value carried over is the latest, not the first
+    at.number_input(key="wm_n").set_value(1000).run()
+    at.slider(key="wm_explore_k").set_value(450).run()
+    at.number_input(key="wm_n").set_value(480).run()
+    at.slider(key="wm_explore_k").set_value(10).run()
+    at.number_input(key="wm_n").set_value(300).run()
+    assert not at.exception, at.exception
+    assert at.slider(key="wm_explore_k").value == 10
 
 
 def test_a_mixture_on_ten_points_is_called_overfitting_with_its_training_nll_and_a_readable_held_out_nll(at):

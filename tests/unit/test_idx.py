@@ -102,3 +102,14 @@ def test_an_upload_is_kept_once_per_content_under_a_safe_version_of_its_name(tmp
     os.utime(os.path.dirname(a), (stale, stale))
     stash_upload("new", b"new", folder=tmp_path)  # any upload clears what nobody has used for a day
     assert not os.path.exists(a) and os.path.exists(b)
+
+
+def test_images_too_large_for_the_page_are_refused_before_they_fill_memory(tmp_path):
+    import gzip
+
+    save_idx(np.zeros((10, 2000, 2000), dtype=np.uint8), tmp_path / "huge-idx3-ubyte.gz")
+    assert len(gzip.compress(b"")) < (tmp_path / "huge-idx3-ubyte.gz").stat().st_size < 200_000  # tiny to upload
+    with pytest.raises(IDXError, match="2000×2000 pixels; this page takes images of at most 64×64"):
+        load_idx_images(tmp_path / "huge-idx3-ubyte.gz", max_side=64)
+    with pytest.raises(IDXError, match="more than 1 MB"):
+        load_idx_images(tmp_path / "huge-idx3-ubyte.gz", max_bytes=2**20)
