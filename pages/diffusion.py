@@ -8,7 +8,7 @@ from gdl.data import world
 from gdl.mapimage import png_uri
 from gdl.ui import background, jobs
 from gdl.ui import diffusion as dui
-from gdl.ui.widgets import among, guarded, note, panel_guard, ranged, through_app, within
+from gdl.ui.widgets import guarded, note, panel_guard, ranged, through_app, within
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -170,7 +170,6 @@ else:
                         persist_state="session")
     ddim_options = sorted({s for s in (5, 10, 20, 25, 50, 100, 200, 500) if s < T_model} | {T_model})
     if method == "ddim":
-        among(P + "ddim_steps", ddim_options)
         steps = int(c[1].select_slider("DDIM steps", ddim_options, value=min(50, T_model), key=P + "ddim_steps",
                                        persist_state="session"))
     else:
@@ -329,10 +328,8 @@ else:
     )
     T_model = model.config.timesteps
     c = st.columns(3)
-    race_options = [s for s in (5, 10, 20, 50, 100) if s < T_model] + [T_model]
-    among(P + "race_steps", race_options)
-    race_steps = int(c[0].select_slider("DDIM steps", race_options, value=min(20, T_model), key=P + "race_steps",
-                                        persist_state="session"))
+    race_steps = int(c[0].select_slider("DDIM steps", [s for s in (5, 10, 20, 50, 100) if s < T_model] + [T_model],
+                                        value=min(20, T_model), key=P + "race_steps", persist_state="session"))
     race_seed = int(c[1].number_input("Seed for both", 0, 1_000_000, 7, key=P + "race_seed", persist_state="session"))
     n_race = 500 if is_world else 32
     with panel_guard("DDPM against DDIM"):

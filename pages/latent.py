@@ -65,7 +65,7 @@ if dataset == "idx":
             column.file_uploader(label, key=P + "idx_up_" + slot, on_change=_keep_upload, args=(slot,),
                                  help="MNIST or Fashion-MNIST, raw or .gz (for example "
                                       f"`train-{slot}-idx{3 if slot == 'images' else 1}-ubyte.gz`). The first "
-                                      "10,000 images are used.")
+                                      f"{ui.IDX_LIMIT:,} images are used.")
             if slot in files and st.session_state.get(P + "idx_up_" + slot) is None:  # back from another page
                 column.caption(f"Using **{plain(files[slot][0])}**, uploaded earlier. Upload another file to "
                                "replace it.")
@@ -77,8 +77,8 @@ if dataset == "idx":
     else:
         idx_paths = (p[0].text_input("Path of an IDX image file on this server", key=P + "idx_images",
                                      placeholder="/data/mnist/train-images-idx3-ubyte.gz",
-                                     help="MNIST or Fashion-MNIST, raw or .gz. The first 10,000 images are "
-                                          "used.", persist_state="session").strip(),
+                                     help=f"MNIST or Fashion-MNIST, raw or .gz. The first {ui.IDX_LIMIT:,} "
+                                          "images are used.", persist_state="session").strip(),
                      p[1].text_input("Path of its IDX label file (optional)", key=P + "idx_labels",
                                      placeholder="/data/mnist/train-labels-idx1-ubyte.gz",
                                      persist_state="session").strip())

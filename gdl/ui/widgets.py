@@ -45,13 +45,6 @@ def within(key: str, low, high) -> None:
         st.session_state[key] = type(value)(min(max(value, low), high))
 
 
-def among(key: str, options) -> None:
-    """Call before drawing a choice whose options follow another setting: a kept choice no longer offered is
-    dropped, so that the widget starts from its default."""
-    if key in st.session_state and st.session_state[key] not in list(options):
-        del st.session_state[key]
-
-
 def arrived_from_another_page() -> bool:
     """Whether this run of the page follows a visit to another page of the app (False on the first visit, on a
     rerun of the same page, and when the page runs without app.py, as in a page's own AppTest)."""
