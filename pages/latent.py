@@ -1,5 +1,6 @@
 """Latent space: every point of a small space stands for an image; move through it and watch the image change."""
 import hashlib
+import html
 
 import numpy as np
 import streamlit as st
@@ -30,7 +31,7 @@ st.markdown(
 
 # ---- 0. the data and the model --------------------------------------------------------------------------------
 st.header("0 · The data and the model")
-c = st.columns([2, 2, 3])
+c = st.columns([3, 2, 3])  # wide enough for the longest data name
 dataset = c[0].selectbox("Data", list(ui.DATASETS), format_func=ui.DATASETS.get, key=P + "data",
                          persist_state="session")
 idx_paths = ("", "")
@@ -204,8 +205,9 @@ model = vae_sources[source]
 L = model.config.latent_dim
 mkey = ui.model_key(model)
 token = hashlib.md5(mkey.encode()).hexdigest()[:8]  # widget keys per model, so sliders reset with the model
-c[2].markdown(f"**VAE**, {L} latent dimensions, {source}  \n"
-              f"<small>{getattr(model, 'checkpoint_meta_', {}).get('command', 'trained in this page')}</small>",
+command = getattr(model, "checkpoint_meta_", {}).get("command", "trained in this page")
+command = " ".join(f'<span style="white-space:nowrap">{html.escape(word)}</span>' for word in command.split())
+c[2].markdown(f"**VAE**, {L} latent dimensions, {source}  \n<small>{command}</small>",  # breaks only at spaces
               unsafe_allow_html=True)
 Z = ui.codes(model, dataset, idx_paths)
 n = len(X)

@@ -18,20 +18,21 @@ N_HELD_OUT = 5000
 MEASURE_CAPTIONS = {
     "world": "Measured on 5,000 held-out points and 2,000 samples: precision = share of samples on land; "
              "coverage = share of held-out points within 2° of a sample; NLL in nats (≤ marks a bound from a "
-             "lower-bound family); gap = NLL − the entropy floor log A. The diffusion model's bound is very loose, "
-             "so it sits far above its true NLL: judge diffusion by its precision and coverage.",
+             "lower-bound family); gap = NLL − the entropy floor log A. The diffusion model's bound has slack "
+             "(each of its Gaussian denoising steps adds some), so its true NLL lies lower by an unknown "
+             "amount: judge diffusion by its precision and coverage too.",
     "points": "Held-out NLL in nats on 5,000 points the families never saw (≤ marks a bound from a lower-bound "
-              "family); lower is better. The diffusion model's bound is very loose (one term per noise "
-              "level, each from a single noisy draw), so it sits far above its true NLL: do not rank it against "
-              "the exact ones.",
+              "family); lower is better. The diffusion model's bound has slack (each of its Gaussian "
+              "denoising steps adds some), so its true NLL lies lower by an unknown amount: do not rank it "
+              "against the exact ones.",
     "image": "Measured on 500 samples. Confidence: how sure a classifier trained on real digits is about each "
              "sample; evenness: 1 when all ten digits appear equally; nearest train: mean distance to the closest "
              "training image (near 0 would mean copies). The first row scores 297 real digits the classifier never "
              "saw, against the other 1,500, as the yardstick. The families here train on all 1,797 digits, so their "
              "NLL (nats per image) is measured on digits they have seen, not held out. It can be negative: it is a "
              "density over 64 continuous pixel values, and a density, unlike a probability, can exceed 1; lower is "
-             "still better. ≤ marks a bound; the diffusion model's is very loose (one term per noise level, each "
-             "from a single noisy draw), so it sits far above its true NLL: do not rank it against the others.",
+             "still better. ≤ marks a bound; the diffusion model's has slack (each of its Gaussian denoising steps "
+             "adds some), so its true NLL lies lower by an unknown amount: do not rank it against the others.",
 }
 NLL_COLUMN = {"points": "held-out NLL", "image": "NLL of the training digits"}
 LOSS_CAPTIONS = {  # under each family's loss chart: what its curves are

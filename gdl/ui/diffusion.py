@@ -226,11 +226,15 @@ def world_quality(_model, key: str, n: int = 1000) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def world_nll_bound(_model, key: str) -> float:
-    """The held-out NLL bound (−mean ELBO, nats) on HELD_OUT_N fresh points: an upper bound on the true NLL."""
+def world_nll_bound(_model, key: str) -> dict:
+    """The held-out NLL bound (−mean ELBO, nats) on HELD_OUT_N fresh points, an upper bound on the true NLL:
+    "fitted" with the step variances fitted after training (None for a model without them), "fixed" with
+    DDPM's β̃_t."""
     from gdl.metrics import held_out_nll
 
-    return held_out_nll(_model.log_prob(cache.world_held_out()[:HELD_OUT_N]))
+    X = cache.world_held_out()[:HELD_OUT_N]
+    fitted = held_out_nll(_model.log_prob(X)) if _model.has_bound_variances else None
+    return {"fitted": fitted, "fixed": held_out_nll(_model.log_prob(X, fixed_variances=True))}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -112,6 +112,21 @@ def test_a_ddim_path_has_as_many_steps_as_asked(world):
     assert _counter(world).startswith("**step 0 of 10**")
 
 
+def test_the_nll_bound_on_request_with_fitted_variances_tighter_than_the_fixed_ones(world):
+    import re
+
+    from tests.app.conftest import settled
+
+    world.button(key="dif_nll").click().run()
+    settled(world)
+    assert not world.exception
+    shown = next(m for m in world.metric if m.label == "Held-out NLL bound")
+    caption = next(c.value for c in world.caption if "Analytic-DPM" in c.value)
+    fixed, fitted = (float(v) for v in re.findall(r"≤\s(\d+\.\d+)", caption))
+    assert shown.value == f"≤ {fitted:.3f} nats"
+    assert fitted < fixed
+
+
 def test_digits_noise_forward_step_backward_and_draw_a_chosen_class():
     at = _open(dif_data="digits")
     images = [img.value for img in at.get("image")]

@@ -284,6 +284,50 @@ def test_variational_bound_is_deterministic_finite_and_per_row(tiny, points):
     assert np.array_equal(lp, tiny.log_prob(points[:30]))
 
 
+def _exact_denoiser_for_gaussian_data(m: Diffusion, s: float):
+    """Give m the exact noise predictor for data N(0, s² I) in model space: x_t ~ N(0, ᾱ s² + 1 - ᾱ), so
+    E[ε | x_t] = sqrt(1 - ᾱ_t) x_t / (ᾱ_t s² + 1 - ᾱ_t). Its reverse steps are then the true ones in mean."""
+    def eps(x, t, labels, guidance=0.0):
+        a = m.schedule.alpha_bars[t]
+        return torch.sqrt(1 - a) * x / (a * s**2 + 1 - a)
+    m._eps = eps
+    return m
+
+
+def test_with_the_exact_denoiser_the_fitted_bound_is_the_true_log_likelihood_and_the_fixed_one_is_not():
+    # For Gaussian data every true reverse step q(x_{t-1} | x_t) is Gaussian, with the exact denoiser's mean and
+    # a variance that does not depend on x_t: the fitted variance. The bound is then tight (only the prior term,
+    # KL(q(x_T) || N(0, I)) ~ 0, separates it from log p), while β̃_t, the variance given x_0, is too small.
+    s, d = 0.5, 2
+    m = Diffusion(timesteps=100, width=8, depth=1).build((d,))
+    _exact_denoiser_for_gaussian_data(m, s)
+    rng = np.random.default_rng(0)
+    X_fit, X = (rng.normal(0, s, (n, d)).astype(np.float32) for n in (20_000, 4_000))
+    true = (-0.5 * (X / s) ** 2 - np.log(s) - 0.5 * np.log(2 * np.pi)).sum(1).mean()
+    fixed = m.log_prob(X).mean()
+    var = m.fit_bound_variances(X_fit, n=len(X_fit))
+    fitted = m.log_prob(X).mean()
+    assert np.all(var[2:] >= m.schedule.posterior_var[2:, None].numpy() * (1 - 1e-6))
+    assert abs(fitted - true) < 0.03, (fitted, true)
+    assert fixed < true - 0.3, (fixed, true)
+
+
+def test_fitting_runs_after_training_is_saved_and_old_checkpoints_keep_the_fixed_variances(tiny, points, tmp_path):
+    from gdl import checkpoints
+
+    assert tiny.has_bound_variances  # fit() fitted them
+    fitted = tiny.log_prob(points[:50])
+    checkpoints.save(tiny, tmp_path / "d.pt")
+    loaded = checkpoints.load(tmp_path / "d.pt")
+    assert np.array_equal(loaded.log_prob(points[:50]), fitted)
+    old = {k: v for k, v in tiny.export_state().items() if k != "bound_var"}  # a checkpoint from before
+    before = Diffusion(**vars(tiny.config)).import_state(old, data_shape=(2,))
+    assert not before.has_bound_variances
+    assert not np.array_equal(before.log_prob(points[:50]), fitted)
+    off = Diffusion(timesteps=50, width=32, depth=1, batch_size=64, bound_points=0).fit(points, steps=20)
+    assert not off.has_bound_variances
+
+
 def test_checkpoint_round_trip_gives_the_same_samples(tiny, tmp_path):
     from gdl import checkpoints
 
