@@ -444,16 +444,19 @@ elif is_world:
                             "floor", delta_color="inverse")
         elif m[2].button("Compute the NLL bound", key=P + "nll",
                          help=f"The ELBO costs T = {model.config.timesteps} network calls per held-out point "
-                              f"({dui.HELD_OUT_N:,} points), twice: with fitted and with fixed step variances."):
+                              f"({dui.HELD_OUT_N:,} points)" + (", twice: with fitted and with fixed step variances."
+                                                               if model.has_bound_variances else ".")):
             st.session_state[P + "nll_for"] = key
             st.rerun()
         if bound is not None and bound["fitted"] is not None:
-            st.caption(f"The bound scores each reverse step as a Gaussian, and its variance is a choice. DDPM's "
-                       f"fixed β̃_t (the spread of x_(t−1) when x_0 is known) gives ≤\u00a0{bound['fixed']:.3f} nats "
-                       f"for the same network. After training, each step's variance was fitted to what the "
-                       f"network's mean misses on the training points (Analytic-DPM, Bao et al., 2022): "
-                       f"≤\u00a0{bound['fitted']:.3f}, {bound['fixed'] - bound['fitted']:.2f} nats tighter. Any "
-                       f"variances give a valid bound; these make it tightest.")
+            gain = bound["fixed"] - bound["fitted"]
+            st.caption(f"The bound is that of the reverse chain the sampler walks: each step a Gaussian around the "
+                       f"sampler's mean, whose variance is a choice. DDPM's fixed β̃_t (the spread of x_(t−1) when "
+                       f"x_0 is known, which the sampler uses) gives ≤\u00a0{bound['fixed']:.3f} nats. Variances "
+                       f"fitted after training to what the mean misses on the training points (Analytic-DPM, Bao "
+                       f"et al., 2022) give ≤\u00a0{bound['fitted']:.3f}, {abs(gain):.2f} nats "
+                       f"{'tighter' if gain >= 0 else 'looser'}. Each is a valid bound for the chain with those "
+                       f"variances.")
         note("Most samples land on land, on every continent (see the maps in section 4), and DDIM's shortcut "
              "loses only a little. A diffusion model has no exact likelihood; its evidence lower bound (the ELBO, "
              "summed over all T steps) gives an upper bound on the held-out NLL, which sits above the floor log A: "

@@ -154,10 +154,13 @@ class NeuralModel(GenerativeModel, nn.Module):
     def make_optimizers(self) -> list[torch.optim.Optimizer]:
         return [torch.optim.Adam(self.parameters(), lr=self.config.lr)]
 
-    def prepare_batch(self, x: torch.Tensor) -> torch.Tensor:
-        """A training batch in model space; likelihood families dequantise discrete pixels."""
+    def prepare_batch(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """A training batch in model space; likelihood families dequantise discrete pixels (with `generator`'s
+        noise when one is given)."""
         if self.dequantize and self.is_image:
-            x = x + (torch.rand_like(x) - 0.5) * (2.0 / 16.0)  # one grey level of the 8x8 digits, in [-1, 1] units
+            u = torch.rand_like(x) if generator is None else torch.rand(x.shape, generator=generator,
+                                                                         device=x.device, dtype=x.dtype)
+            x = x + (u - 0.5) * (2.0 / 16.0)  # one grey level of the 8x8 digits, in [-1, 1] units
         return x
 
     def train_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer],

@@ -6,6 +6,8 @@ probability well under 1e-5 per check (and the seeds are fixed anyway).
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -312,6 +314,21 @@ def test_with_the_exact_denoiser_the_fitted_bound_is_the_true_log_likelihood_and
     assert fixed < true - 0.3, (fixed, true)
 
 
+def test_the_fitted_variances_maximise_the_bound_on_the_draws_they_were_fitted_on(tiny, points):
+    # Each step's (and the decoder's) term depends on its own variance only, and the fitted one is its maximiser
+    # over the same x_t draws: moving any one of them either way lowers the mean bound.
+    m = copy.deepcopy(tiny)
+    m.fit_bound_variances(points, n=len(points), seed=3)
+    x = m.to_model_space(points)
+    best = m._log_prob(x, seed=4).mean().item()  # fit_bound_variances drew its x_t with seed + 1
+    T = m.config.timesteps
+    for t in (1, 2, T // 2, T):
+        for factor in (0.7, 1.4):
+            moved = copy.deepcopy(m)
+            moved.bound_var[t] *= factor
+            assert moved._log_prob(x, seed=4).mean().item() < best, (t, factor)
+
+
 def test_fitting_runs_after_training_is_saved_and_old_checkpoints_keep_the_fixed_variances(tiny, points, tmp_path):
     from gdl import checkpoints
 
@@ -323,9 +340,14 @@ def test_fitting_runs_after_training_is_saved_and_old_checkpoints_keep_the_fixed
     old = {k: v for k, v in tiny.export_state().items() if k != "bound_var"}  # a checkpoint from before
     before = Diffusion(**vars(tiny.config)).import_state(old, data_shape=(2,))
     assert not before.has_bound_variances
-    assert not np.array_equal(before.log_prob(points[:50]), fitted)
-    off = Diffusion(timesteps=50, width=32, depth=1, batch_size=64, bound_points=0).fit(points, steps=20)
-    assert not off.has_bound_variances
+    assert np.array_equal(before.log_prob(points[:50]), tiny.log_prob(points[:50], fixed_variances=True))
+    assert fitted.mean() > before.log_prob(points[:50]).mean()
+
+
+@pytest.mark.parametrize("settings, cancel", [({"bound_points": 0}, None), ({}, lambda: True)])
+def test_no_variances_are_fitted_when_switched_off_or_cancelled(points, settings, cancel):
+    m = Diffusion(timesteps=50, width=32, depth=1, batch_size=64, **settings).fit(points, steps=20, cancel=cancel)
+    assert not m.has_bound_variances
 
 
 def test_checkpoint_round_trip_gives_the_same_samples(tiny, tmp_path):
