@@ -37,12 +37,12 @@ class Site:
 
 # Every allowed site, with why its content cannot carry a user's text.
 ALLOWED: dict[Site, str] = {
-    Site("pages/latent.py", "<module>", "unsafe_allow_html",
-         ("L", "getattr(model, 'checkpoint_meta_', {}).get('command', 'trained in this page')", "source")):
+    Site("pages/latent.py", "<module>", "unsafe_allow_html", ("L", "command", "source")):
         "The model line under the page's top controls, with <small> for the command. L is an int (the latent "
-        "size); source is a key the page itself builds ('pretrained checkpoint' or 'trained here'); the command is "
+        "size); source is a key the page itself builds ('pretrained checkpoint' or 'trained here'); command is "
         "the string saved in a shipped checkpoint in assets/checkpoints by `python -m gdl train` (users cannot "
-        "upload checkpoints on this page), or the constant 'trained in this page'.",
+        "upload checkpoints on this page), or the constant 'trained in this page', each word HTML-escaped "
+        "inside a no-wrap span the page writes itself.",
     Site("pages/latent.py", "_slider_view", "unsafe_allow_html",
          ("image.shape[1] * scale", "latent.png_data_uri(image, scale)")):
         "The decoded image as an <img> with a data URI: the URI is base64 of a PNG we encode from the decoder's "
