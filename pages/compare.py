@@ -25,7 +25,8 @@ st.markdown(
 c = st.columns([2, 3])
 dataset = c[0].selectbox("Data", list(DATASETS), format_func=DATASETS.get, key=P + "data", persist_state="session")
 families = c[1].multiselect("Families", list(NEURAL), default=list(NEURAL), format_func=DISPLAY_NAMES.get,
-                            key=P + "families", max_selections=6, persist_state="session")
+                            key=P + "families", max_selections=6, persist_state="session",
+                            wrap=True)  # every chosen family in view (in columns the chips would scroll out of it)
 c = st.columns(4)
 seed = int(c[0].number_input("Seed", 0, 1_000_000, 0, key=P + "seed", persist_state="session"))
 budget = int(c[1].slider("Time budget per family (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "budget",
