@@ -157,11 +157,16 @@ st.session_state.setdefault(PLAYING, False)
 if model is None:
     st.info("Train a model in section 7 to see its reverse process.")
 else:
+    predicts_x0 = model.config.prediction == "x0"
     st.markdown(
-        "Sampling starts from pure noise x_T ~ N(0, I). At each step the network predicts the noise ε̂ in x_t; "
-        "from it follows a guess of the clean data, **x̂_0 = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t**, and the sampler "
-        "moves x_t a little towards it (DDPM also adds a little fresh noise). The whole path is computed once; "
-        "stepping through it only looks it up."
+        "Sampling starts from pure noise x_T ~ N(0, I). "
+        + ("At each step the network guesses the clean data x̂_0 straight away (this model predicts x_0: a "
+           "small network cannot output the per-pixel noise of a 32×32 image); the noise it implies is "
+           "**ε̂ = (x_t − √ᾱ_t x̂_0) / √(1 − ᾱ_t)**" if predicts_x0 else
+           "At each step the network predicts the noise ε̂ in x_t; from it follows a guess of the clean data, "
+           "**x̂_0 = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t**")
+        + ", and the sampler moves x_t a little towards x̂_0 (DDPM also adds a little fresh noise). The whole "
+        "path is computed once; stepping through it only looks it up."
     )
     T_model = model.config.timesteps
     c = st.columns(5)
@@ -301,10 +306,15 @@ else:
                      "everything inwards, then point to the nearest coast. Follow a coloured chain: DDPM's path "
                      "jitters because each step adds fresh noise; DDIM's glides.")
             else:
-                note("At the first steps x̂_0 is the noise itself, blown up and clipped to black and white: it "
-                     "divides by √ᾱ_t, almost 0. Within some tens of steps the guesses calm down into much the same "
-                     "blurred average image; then each commits to a shape, and the late steps only sharpen strokes. "
-                     "x_t lags behind x̂_0: it is x̂_0 plus the noise that is still left."
+                note(("At the first steps x̂_0 is already image-like (the network outputs it directly), but "
+                      "blurred, with ghosts of several shapes; as the noise fades each chain commits to one shape, "
+                      "and the late steps only sharpen edges. "
+                      if predicts_x0 else
+                      "At the first steps x̂_0 is the noise itself, blown up and clipped to black and white: it "
+                      "divides by √ᾱ_t, almost 0. Within some tens of steps the guesses calm down into much the "
+                      "same blurred average image; then each commits to a shape, and the late steps only sharpen "
+                      "strokes. ")
+                     + "x_t lags behind x̂_0: it is x̂_0 plus the noise that is still left."
                      + (" With a class chosen, guidance pushes every chain towards that digit."
                         if label is not None else ""))
             frames_for = dict(traj=traj, view=view)
@@ -350,7 +360,7 @@ else:
                               alt=f"{name} samples", width="stretch")
                 else:
                     if "confidence" in r:
-                        m[2].metric("classifier confidence", f"{r['confidence']:.2f}",
+                        m[2].metric("confidence", f"{r['confidence']:.2f}",
                                     help="How sure a classifier trained on real digits is, on average, of the digit "
                                          "each sample shows (0.1 = a guess among ten, 1 = certain). Section 6 has "
                                          "more.")
@@ -414,7 +424,7 @@ else:
                  "(right) shows that the network settled the shape within the first few steps (its very first "
                  "guess, from pure noise, is clipped to black and white), and the later steps only clean the "
                  "strokes. With w = 0 a few samples are wobbly or look like another digit; as w grows they become "
-                 "bolder and more alike and the classifier agrees more often, until a large w over-saturates them.")
+                 "bolder and more alike and the classifier agrees more often.")
 
 # ---- 6. how good are the samples -----------------------------------------------------------------------------
 st.header("6 · How good are the samples?")
@@ -477,9 +487,19 @@ elif dataset == "digits":
             st.caption(f"The benchmark's scores (gdl.bench.digit_scores) from a classifier trained on real digits "
                        f"(test accuracy {q['accuracy']:.1%}): confidence = how sure it is about each sample; "
                        "evenness = 1 when all ten digits appear equally; nearest train = mean distance to the "
-                       "closest training image (near 0 would mean the model copies its training set).")
-        note("Close confidence and evenness to the real digits mean the samples read as digits, all ten of them; a "
-             "nearest-training distance well above 0 means they are new images, not copies.")
+                       "closest training image, a Euclidean distance over the 64 pixel values, each 0 to 1 (near 0 "
+                       "would mean the model copies its training set).")
+            real, own = q["real"], q["model"]
+            close = own["confidence"] >= real["confidence"] - 0.05
+            note(f"The samples' confidence is {own['confidence']:.2f} against {real['confidence']:.2f} for real digits "
+                 "the classifier never saw: " + ("they read as digits about as clearly. " if close else
+                                                 "lower, so some samples are wobbly or between two digits. ")
+                 + f"Evenness {own['evenness']:.2f} (real: {real['evenness']:.2f}) says how evenly the ten digits "
+                 f"appear. The nearest training image lies {own['nearest_train_distance']:.2f} away on average, "
+                 f"against {real['nearest_train_distance']:.2f} for a real new digit: "
+                 + ("about as far, so these are new images, not copies."
+                    if own["nearest_train_distance"] <= 1.2 * real["nearest_train_distance"] else
+                    "further: new images, not copies, but some lie away from every real digit."))
 else:
     st.info("There is no sample score for this data yet: judge the samples by eye.")
 

@@ -37,6 +37,14 @@ average of the weights. Three sampling choices each put more of the samples on l
     that level (Song et al.), which pull stray points back towards the data: about 1% more on land, for 10%
     more network calls.
 
+What the network predicts (`prediction`): the noise ε (DDPM, the default) or the clean data x_0, from which
+ε̂ = (x_t - sqrt(ᾱ_t) x̂_0) / sqrt(1 - ᾱ_t). The two carry the same information, but not for a small MLP on large
+images: at low noise ε is white noise over every pixel, which a hidden layer narrower than the image cannot pass
+through, while x_0 lies near the few factors the images vary by. On the 32×32 tins (1,024 pixels, 128 hidden
+units) predicting ε learned nothing in 300 s (loss 0.93-0.96, samples of pure noise), and predicting x_0 drew
+clean tins in 60 s. The x_0 loss, measured on ε, weighs t by SNR_t ||x_0 - x̂_0||²; it is capped at SNR 5
+(Hang et al., 2023, "Min-SNR"), or the nearly noiseless steps would drown the rest.
+
 The likelihood bound (`log_prob`, the ELBO) is that of the reverse chain the sampler walks, with its clipped
 means, and with each step's variance fitted after training to what that mean misses (Bao et al., 2022,
 "Analytic-DPM"; `fit_bound_variances`). DDPM's fixed β̃_t leaves the bound far looser (see the benchmark).
@@ -382,6 +390,8 @@ class DiffusionConfig(NeuralConfig):
     cond_drop_prob: float = 0.1  # chance a label is dropped to the null class in training (classifier-free guidance)
     ema_decay: float = 0.995  # decay of the moving average of weights used for sampling (0 = use the last weights)
     variance: str = "posterior"  # reverse-step variance σ_t²: "posterior" (β̃_t) or "beta" (β_t)
+    prediction: str = "eps"  # what the network outputs: "eps" (the noise, DDPM) or "x0" (the clean data; see below)
+    min_snr: float = 5.0  # with prediction "x0": the loss weighs each t by min(1, min_snr / SNR_t) (Min-SNR)
     corrector_levels: int = 5  # DDPM sampling: Langevin corrector steps at the noise levels t = 1..this (0 = none)
     corrector_steps: int = 4  # corrector steps at each of those levels
     corrector_size: float = 0.5  # each one's step δ_t as a share of the noise variance 1 - ᾱ_t
@@ -412,6 +422,10 @@ class Diffusion(NeuralModel):
             raise ValueError(f"num_classes must be >= 0, got {c.num_classes}")
         if c.variance not in ("posterior", "beta"):
             raise ValueError(f"variance must be 'posterior' or 'beta', got {c.variance!r}")
+        if c.prediction not in ("eps", "x0"):
+            raise ValueError(f"prediction must be 'eps' or 'x0', got {c.prediction!r}")
+        if c.min_snr <= 0:
+            raise ValueError(f"min_snr must be positive, got {c.min_snr}")
         if c.t_power <= 0:
             raise ValueError(f"t_power must be positive, got {c.t_power}")
         if not 0 <= c.t_uniform <= 1:
@@ -500,13 +514,21 @@ class Diffusion(NeuralModel):
             ε̃ = (1 + w) ε_θ(x, y) - w ε_θ(x, ∅)
         """
         t = torch.as_tensor(t, device=x.device, dtype=torch.long).expand(len(x))  # (B,)
-        eps = self.denoiser(x, t, y)
+        eps = self._as_eps(self.denoiser(x, t, y), x, t)
         if guidance != 0.0:
             if y is None or self.config.num_classes == 0:
                 raise ValueError("guidance needs a class-conditional model (num_classes > 0) and labels y")
             null = torch.full_like(y, self.config.num_classes)
-            eps = (1 + guidance) * eps - guidance * self.denoiser(x, t, null)
+            eps = (1 + guidance) * eps - guidance * self._as_eps(self.denoiser(x, t, null), x, t)
         return eps
+
+    def _as_eps(self, out: torch.Tensor, xt: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """The network's output as a noise prediction: itself for prediction "eps"; for "x0", the noise that
+        the predicted clean data x̂_0 implies, ε̂ = (x_t - sqrt(ᾱ_t) x̂_0) / sqrt(1 - ᾱ_t)."""
+        if self.config.prediction == "eps":
+            return out
+        a = self.schedule._at(self.schedule.alpha_bars, t, xt)
+        return (xt - torch.sqrt(a) * out) / torch.sqrt(1 - a)
 
     @property
     def denoiser(self) -> NoisePredictor:
@@ -563,7 +585,8 @@ class Diffusion(NeuralModel):
         return torch.ceil(c.timesteps * u**p).long().clamp(1, c.timesteps)
 
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """|| ε - ε_θ(x_t, t, y) ||² averaged over the batch x (B, dim), ε ~ N(0, I), t drawn as below."""
+        """|| ε - ε_θ(x_t, t, y) ||² averaged over the batch x (B, dim), ε ~ N(0, I), t drawn as below; with
+        prediction "x0", ε_θ is the noise the predicted x̂_0 implies and each t is weighted by min(1, γ / SNR_t)."""
         c = self.config
         t = self.draw_timesteps(len(x), x.device)  # (B,)
         noise = torch.randn_like(x)
@@ -576,8 +599,11 @@ class Diffusion(NeuralModel):
                 y = torch.where(drop, torch.full_like(y, c.num_classes), y)
         elif y is not None:
             y = None  # labels given to an unconditional model are ignored
-        mse = (noise - self.net(xt, t, y)).pow(2).mean()
-        return {"loss": mse}
+        squared = (noise - self._as_eps(self.net(xt, t, y), xt, t)).pow(2)  # (B, dim)
+        if c.prediction == "x0":  # Min-SNR weighting (Hang et al., 2023): SNR_t ||x_0 - x̂_0||², capped
+            a = self.schedule._at(self.schedule.alpha_bars, t, xt)
+            squared = squared * torch.clamp(c.min_snr * (1 - a) / a, max=1.0)
+        return {"loss": squared.mean()}
 
     # ---- sampling -------------------------------------------------------------------------------------------
     def _timesteps(self, method: str, steps: int | None) -> list[int]:

@@ -350,6 +350,20 @@ def test_no_variances_are_fitted_when_switched_off_or_cancelled(points, settings
     assert not m.has_bound_variances
 
 
+def test_an_x0_network_that_returns_the_clean_data_implies_exactly_the_noise_that_was_added():
+    m = Diffusion(timesteps=50, width=8, depth=1, prediction="x0").build((3,))
+    x0 = torch.randn(20, 3)
+    noise = torch.randn(20, 3)
+    t = torch.arange(1, 21)
+    xt = m.schedule.q_sample(x0, t, noise)
+    m.net.forward = lambda x, t, y=None: x0  # a perfect x_0 predictor
+    m.ema = None
+    assert torch.allclose(m._eps(xt, t, None), noise, atol=1e-4)
+    assert m.loss(x0)["loss"].item() < 1e-6  # and its loss is zero whatever t is drawn
+    with pytest.raises(ValueError, match="prediction"):
+        Diffusion(prediction="v")
+
+
 def test_checkpoint_round_trip_gives_the_same_samples(tiny, tmp_path):
     from gdl import checkpoints
 
