@@ -18,6 +18,8 @@ PLAYER_LANE = "player"  # the reverse path: its own lane, at normal priority (gd
 RUNS = P + "runs"  # dataset -> Job: this session's trainings
 WORLD_VIEW = (-180.0, -90.0, 180.0, 90.0)
 st.session_state.setdefault(RUNS, {})
+EARLIER = P + "earlier"  # dataset -> the model trained here before the training now running (kept in use meanwhile)
+st.session_state.setdefault(EARLIER, {})
 
 st.title("🌫️ Diffusion: drown the data in noise, then learn to undo it")
 st.markdown(
@@ -33,6 +35,8 @@ dataset = c[0].selectbox("Data", list(dui.DATASETS), format_func=dui.DATASETS.ge
                          persist_state="session")
 job = st.session_state[RUNS].get(dataset)
 trained = job.result if job is not None and job.status in ("done", "cancelled") and job.result is not None else None
+if trained is None and job is not None:  # a new training runs (or failed): the earlier model stays in use
+    trained = st.session_state[EARLIER].get(dataset)
 sources = (["trained here"] if trained is not None else []) + (["pretrained"] if dataset in dui.SHIPPED else [])
 if sources:
     source = c[1].radio("Model", sources, horizontal=True, key=P + "source_" + dataset,
@@ -520,7 +524,10 @@ train_seed = int(c[2].number_input("Training seed", 0, 1_000_000, 0, key=P + "tr
 c[3].markdown(f"Schedule **{kind}**, T = **{T}**")
 running = job is not None and not job.finished
 b = st.columns([1, 1, 4])
-if b[0].button("🏋️ Train", type="primary", key=P + "train", disabled=running, width="stretch"):
+if b[0].button("🏋️ Train", type="primary", key=P + "train", disabled=running, width="stretch",
+                help="The new model replaces the one trained here when it ends, or when you cancel it (then with "
+                     "what it has learned so far); until then the earlier one stays in use."):
+    st.session_state[EARLIER][dataset] = trained
     st.session_state[RUNS][dataset] = jobs.start(f"Diffusion on {dataset}",
                                                  dui.training_work(dataset, kind, T, budget, device, train_seed))
     st.rerun()
@@ -539,7 +546,7 @@ def _progress_view() -> None:
     if current.status == "done" and diverged:  # the NaN guard stopped it: say so, not "success"
         st.error(f"{current.label}: {current.message} The model keeps its last good weights (*trained here*).")
     elif current.status == "done":
-        st.success(f"{current.label}: {current.message} Choose *trained here* at the top to use it.")
+        st.success(f"{current.label}: {current.message} It is *trained here* at the top.")
     if current.finished and st.session_state.get(P + "was_running"):
         st.session_state[P + "was_running"] = False
         st.rerun()  # the training ended: redraw the page with the new model

@@ -151,3 +151,29 @@ def test_digits_noise_forward_step_backward_and_draw_a_chosen_class():
     digit.set_value(4).run()
     assert "Read as a 4 by the classifier" in [m.label for m in at.metric]
     assert digit.proto.required  # the browser never lets a click on the chosen digit leave none chosen
+
+
+def test_a_second_training_keeps_the_first_model_in_use_while_it_runs():
+    import time
+
+    from tests.app.conftest import settled
+
+    at = _open(dif_budget=10)
+    at.button(key="dif_train").click().run()
+    deadline = time.time() + 120
+    while time.time() < deadline and "trained here" not in (at.radio(key="dif_source_world").options or []):
+        time.sleep(1)
+        settled(at.run())
+    at.radio(key="dif_source_world").set_value("trained here").run()
+    assert not at.exception, at.exception
+    at.button(key="dif_train").click().run()  # a new training starts
+    assert at.button(key="dif_cancel").disabled is False  # it is running
+    assert at.radio(key="dif_source_world").value == "trained here"  # and the first model is still the one in use
+    assert not any("Train a model in section 7" in i.value for i in at.info)
+    at.button(key="dif_cancel").click().run()
+    assert not at.exception, at.exception
+    deadline = time.time() + 60  # let the cancelled training end before the test does (it runs in this process)
+    while time.time() < deadline and at.button(key="dif_train").disabled:
+        time.sleep(1)
+        at.run()
+    assert not at.button(key="dif_train").disabled
