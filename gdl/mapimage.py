@@ -256,10 +256,27 @@ class Canvas:
         return self
 
     def path(self, P, color, width: int = 2) -> Canvas:
-        """A polyline through the rows of P (data units)."""
-        xy = [tuple(q) for q in self.to_px(P).tolist()]
-        if len(xy) > 1:
-            self._overlays.append(lambda draw: draw.line(xy, fill=rgb(color), width=width, joint="curve"))
+        """A polyline through the rows of P (data units), cut at the plot's frame (no line over the axes)."""
+        pieces: list[list[tuple[float, float]]] = []  # the visible runs of the polyline
+        xy = self.to_px(P).tolist()
+        x0, y0, x1, y1 = self.plane
+        half = width / 2  # the line's own thickness stays inside too (x1, y1 are exclusive)
+        inner = (x0 + half, y0 + half, x1 - 1 - half, y1 - 1 - half)
+        for a, b in zip(xy[:-1], xy[1:]):
+            seg = _clip_segment(a, b, inner)
+            if seg is None:
+                continue
+            if pieces and pieces[-1][-1] == seg[0]:
+                pieces[-1].append(seg[1])
+            else:
+                pieces.append(list(seg))
+
+        def draw_path(draw):
+            for piece in pieces:
+                draw.line(piece, fill=rgb(color), width=width, joint="curve")
+
+        if pieces:
+            self._overlays.append(draw_path)
         return self
 
     def ellipse(self, centre, radii, color=(51, 65, 85), width: int = 2) -> Canvas:
@@ -321,3 +338,24 @@ def png_uri(img) -> str:
     buffer = io.BytesIO()
     img.save(buffer, format="PNG", compress_level=1)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _clip_segment(a, b, rect):
+    """The part of the segment a-b (pixel coordinates) inside rect = (x0, y0, x1, y1), or None
+    (Liang & Barsky's clipping: the segment's parameter range [0, 1] narrowed by each edge)."""
+    (ax, ay), (bx, by) = a, b
+    dx, dy = bx - ax, by - ay
+    lo, hi = 0.0, 1.0
+    for p, q in ((-dx, ax - rect[0]), (dx, rect[2] - ax), (-dy, ay - rect[1]), (dy, rect[3] - ay)):
+        if p == 0:
+            if q < 0:
+                return None  # parallel to this edge and outside it
+            continue
+        r = q / p
+        if p < 0:
+            lo = max(lo, r)
+        else:
+            hi = min(hi, r)
+        if lo > hi:
+            return None
+    return (ax + lo * dx, ay + lo * dy), (ax + hi * dx, ay + hi * dy)

@@ -177,3 +177,4 @@ def test_a_second_training_keeps_the_first_model_in_use_while_it_runs():
         time.sleep(1)
         at.run()
     assert not at.button(key="dif_train").disabled
+    settled(at)  # and the page's background work for the new model, which also runs in this process

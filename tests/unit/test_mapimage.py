@@ -82,3 +82,17 @@ def test_points_over_lines_stay_visible_on_a_box_edge_and_plain_points_go_under_
 
     assert blue_pixels(True) >= 20  # the whole dot (radius 3: about 29 pixels)
     assert blue_pixels(False) < blue_pixels(True)  # painted under the edge's 3-pixel line, most of it is hidden
+
+
+def test_a_path_that_leaves_the_map_is_cut_at_its_frame():
+    color = (220, 38, 38)  # a colour that appears nowhere else in the picture
+    blank = np.asarray(Canvas(px_per_degree=2.0).image().convert("RGB"))
+    c = Canvas(px_per_degree=2.0).path(np.array([[0.0, 0.0], [400.0, 0.0], [400.0, 200.0]]), color)
+    img = np.asarray(c.image().convert("RGB"))
+    x0, y0, x1, y1 = c.plane
+    drawn = np.argwhere(np.all(img == color, axis=2))  # (row, column) of the path's pixels
+    assert len(drawn) > 100  # the part inside is drawn: 180 degrees of longitude at 2 px each
+    assert drawn[:, 1].max() < x1 + 1 and drawn[:, 0].min() >= y0 - 1  # nothing past the east edge or above
+    outside = np.ones(img.shape[:2], bool)
+    outside[y0:y1, x0:x1] = False
+    assert np.array_equal(img[outside], blank[outside])  # axes, labels and margins untouched
