@@ -160,12 +160,15 @@ class Canvas:
 
     def markers(self, X, color=plots.BAD_COLOR, radius: float = 6, labels: list[str] | None = None,
                 label: str | None = None) -> Canvas:
-        """Big round markers with a white rim (a few points that must stand out), optionally labelled."""
-        X = np.asarray(X).reshape(-1, 2)
+        """Big round markers with a white rim (a few points that must stand out), optionally labelled. Markers
+        beyond the view are left out (they would sit on the axes), as points are and paths are cut."""
+        X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
         if label:
             self._legend.append((label, rgb(color), "marker"))
-        centres = self.to_px(X).tolist()
-        names = labels or [None] * len(centres)
+        lon0, lat0, lon1, lat1 = self.view
+        inside = (X[:, 0] >= lon0) & (X[:, 0] <= lon1) & (X[:, 1] >= lat0) & (X[:, 1] <= lat1)
+        centres = self.to_px(X[inside]).tolist()
+        names = [name for name, keep in zip(labels or [None] * len(X), inside) if keep]
 
         def draw_markers(draw):
             for (x, y), name in zip(centres, names):

@@ -59,7 +59,8 @@ class TrainResult:
         return self.status != "diverged"
 
 
-def _cancelled(cancel) -> bool:
+def cancelled(cancel) -> bool:
+    """Whether a cancel request (a threading.Event, a function returning a bool, or None) has been made."""
     if cancel is None:
         return False
     if isinstance(cancel, threading.Event):
@@ -114,7 +115,7 @@ def train(model, X: np.ndarray, *, labels: np.ndarray | None = None, steps: int 
         elapsed = time.perf_counter() - start
         if (steps is not None and step >= steps) or (seconds is not None and elapsed >= seconds):
             break
-        if _cancelled(cancel):
+        if cancelled(cancel):
             result.status, result.message = "cancelled", f"Cancelled after {step} steps."
             break
         idx = torch.randint(n, (batch_size,), generator=g, device=dev)

@@ -766,7 +766,7 @@ class Diffusion(NeuralModel):
 
     @torch.no_grad()
     def fit_bound_variances(self, X, n: int | None = None, seed: int = 0, cancel=None,
-                            batch_size: int = 4096) -> np.ndarray:
+                            batch_size: int = 4096) -> np.ndarray | None:
         """Fit the reverse-step variances of the likelihood bound (Bao, Li, Zhu & Zhang, 2022, "Analytic-DPM") on
         n training observations X (default `bound_points`, a quarter of that for images); returns them,
         (T + 1, dim), or None (the fixed variances kept) if `cancel` turned true on the way.
@@ -784,7 +784,7 @@ class Diffusion(NeuralModel):
         clipped x̂_0 does that work: μ_θ unclipped divides ε̂'s error by sqrt(α_T) ~ 0.03 (the cosine schedule's
         β_T = 0.999), which cost the unclipped bound 3.5 nats.
         """
-        from gdl.train import _cancelled
+        from gdl.train import cancelled
 
         self._check_built()
         self.eval()
@@ -801,7 +801,7 @@ class Diffusion(NeuralModel):
             # variances fitted on exact grey levels would shrink around them
             x = self.prepare_batch(self.to_model_space(X[start:start + batch_size]), generator=g)
             for t, xt, mean in self._bound_terms(x, seed + 1 + start):
-                if _cancelled(cancel):
+                if cancelled(cancel):
                     return None
                 target = x if t == 1 else self.schedule.posterior_mean_variance(x, xt, t)[0]
                 sums[t] += (target - mean).double().pow(2).sum(dim=0)

@@ -299,8 +299,7 @@ def map_picture(view, points: np.ndarray | None = None, color: str = plots.DATA_
         ends.append((path[-1], k))
     ends += [(q, k) for k, q in enumerate(highlight if highlight is not None else [])]
     for q, k in ends:
-        if view[0] <= q[0] <= view[2] and view[1] <= q[1] <= view[3]:  # a dot beyond the frame would sit on the axes
-            c.markers(q, PATH_COLORS[k % len(PATH_COLORS)], radius=5)
+        c.markers(q, PATH_COLORS[k % len(PATH_COLORS)], radius=5)
     if ellipse is not None:  # the 2σ contour of N(0, I), mapped to data units by (shift, scale)
         c.ellipse(ellipse[0], 2 * np.asarray(ellipse[1], dtype=np.float64))
     return c.image(caption)

@@ -84,10 +84,11 @@ def test_points_over_lines_stay_visible_on_a_box_edge_and_plain_points_go_under_
     assert blue_pixels(False) < blue_pixels(True)  # painted under the edge's 3-pixel line, most of it is hidden
 
 
-def test_a_path_that_leaves_the_map_is_cut_at_its_frame():
+def test_a_path_that_leaves_the_map_is_cut_at_its_frame_and_a_marker_beyond_it_is_left_out():
     color = (220, 38, 38)  # a colour that appears nowhere else in the picture
     blank = np.asarray(Canvas(px_per_degree=2.0).image().convert("RGB"))
     c = Canvas(px_per_degree=2.0).path(np.array([[0.0, 0.0], [400.0, 0.0], [400.0, 200.0]]), color)
+    c.markers(np.array([[400.0, 200.0], [185.0, 0.0]]), "#dc2626", radius=5)  # both beyond the view
     img = np.asarray(c.image().convert("RGB"))
     x0, y0, x1, y1 = c.plane
     drawn = np.argwhere(np.all(img == color, axis=2))  # (row, column) of the path's pixels
