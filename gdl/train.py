@@ -31,6 +31,7 @@ class Progress:
     losses: dict[str, float]
     max_steps: int | None
     max_seconds: float | None
+    finished: bool = False  # the last report: the loop has ended (the model may still do work after training)
 
     @property
     def fraction(self) -> float:
@@ -147,5 +148,5 @@ def train(model, X: np.ndarray, *, labels: np.ndarray | None = None, steps: int 
     if result.status == "done":
         result.message = f"Trained {step} steps in {result.seconds:.1f} s on {dev}."
     if callback is not None:
-        callback(Progress(step, result.seconds, losses, steps, seconds))
+        callback(Progress(step, result.seconds, losses, steps, seconds, finished=True))
     return result

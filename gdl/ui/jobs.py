@@ -44,6 +44,7 @@ class Job:
     progress: float = 0.0
     step: int = 0
     seconds: float = 0.0
+    finishing: bool = False  # the training loop has ended; the model's work after it (and its transfer) goes on
     losses: list[dict] = field(default_factory=list)
     message: str = ""
     result: object = None
@@ -67,6 +68,7 @@ class Job:
     def on_progress(self, p) -> None:
         """A gdl.train callback: record progress; cancel when abandoned."""
         self.progress, self.step, self.seconds = p.fraction, p.step, p.seconds
+        self.finishing = p.finished
         self.losses.append({"step": p.step, **p.losses})
         if time.monotonic() - self.last_seen > ABANDON_SECONDS:
             self.cancel.set()
@@ -130,6 +132,9 @@ def show(job: Job, container=None) -> None:
         place = job.queue_position()
         where.info(f"⏳ {job.label}: waiting for a free training slot"
                    + (f" (place {place} in the queue)." if place else "."))
+    elif job.status == "running" and job.finishing:
+        where.progress(1.0, text=f"{job.label}: trained {job.step} steps in {job.seconds:.0f} s; finishing up "
+                                 "(the model's last computations after training), then the page redraws…")
     elif job.status == "running":
         loss = job.losses[-1].get("loss") if job.losses else None
         where.progress(min(job.progress, 1.0), text=f"{job.label}: step {job.step}, {job.seconds:.0f} s"

@@ -164,3 +164,30 @@ def test_a_job_whose_thread_cannot_start_fails_and_leaves_the_queue(monkeypatch)
         after.touch()
         time.sleep(0.05)
     assert after.status == "done" and after.result == "trained"
+
+
+class Recorder:
+    """Stands in for the page (st or a container): records what `jobs.show` draws."""
+
+    def __init__(self):
+        self.drawn = []
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: self.drawn.append((name, args, kwargs))
+
+
+def test_a_run_past_its_training_loop_says_it_is_finishing_not_a_full_bar_with_no_word():
+    """After the last training step a model may still work (diffusion fits its bound's variances) and the model
+    travels back: the bar, full, says so instead of repeating the last step's loss."""
+    from gdl.train import Progress
+
+    job = jobs.Job(label="Flow", status="running")
+    job.on_progress(Progress(40, 9.6, {"loss": 1.5}, None, 10.0))
+    page = Recorder()
+    jobs.show(job, page)
+    assert page.drawn[-1][0] == "progress" and "loss 1.5" in page.drawn[-1][2]["text"]
+    job.on_progress(Progress(41, 10.0, {"loss": 1.4}, None, 10.0, finished=True))
+    jobs.show(job, page)
+    kind, args, kwargs = page.drawn[-1]
+    assert kind == "progress" and args[0] == 1.0
+    assert "trained 41 steps in 10 s; finishing up" in kwargs["text"]

@@ -49,6 +49,7 @@ def test_progress_callback_reports_steps_and_reaches_the_whole_budget(X):
     assert seen[-1].step == 50 and seen[-1].fraction == 1.0
     assert [p.step for p in seen] == sorted(p.step for p in seen)
     assert "loss" in seen[-1].losses
+    assert [p.finished for p in seen] == [False] * (len(seen) - 1) + [True]  # only the last says the loop ended
 
 
 def test_a_seconds_budget_stops_training(X):
