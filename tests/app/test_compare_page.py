@@ -24,6 +24,17 @@ def test_compare_page_shows_a_panel_and_a_measurement_row_per_family():
     captions = [c.value for c in at.caption]
     assert any(c.startswith("Contrastive divergence pushes") for c in captions)
     assert sum(c.startswith("Loss: the negative") for c in captions) == 3  # VAE, autoregressive, flow
+    # the VAE's NLL is its importance-weighted bound, tighter than the ELBO it trains on, and the caption says so
+    from gdl import checkpoints
+    from gdl.bench import IWAE_SAMPLES
+    from gdl.metrics import held_out_nll
+    from gdl.ui.compare import reference_data
+
+    vae, reference = checkpoints.load(checkpoints.shipped_path("vae", "world")), reference_data("world")
+    iwae = held_out_nll(vae.iwae_log_prob(reference, k=IWAE_SAMPLES))
+    shown = dict(zip(table["family"], table["held-out NLL"]))[DISPLAY_NAMES["vae"]]
+    assert shown == f"≤ {iwae:.3f}" and iwae < held_out_nll(vae.log_prob(reference))
+    assert any("importance-weighted" in c for c in captions)
 
 
 def _flow_on_moons(budget: int):
