@@ -6,8 +6,9 @@
 On `world` it reports held-out NLL (exact or a lower bound), its gap to the entropy floor, precision (share of
 10,000 samples on land), coverage (share of 20,000 held-out points within 2 degrees of a sample), fit seconds,
 steps and device; under the table, the VAE's importance-weighted bound, tighter than its ELBO. On `digits` it
-reports sample quality by a classifier trained on the real digits: how confidently samples read as a digit, how evenly the ten classes appear, and the distance from each sample to its
-nearest training image (a memorisation check), beside the same numbers for real held-out digits.
+reports sample quality by a classifier trained on the real digits: how confidently samples read as a digit, how
+evenly the ten classes appear, and the distance from each sample to its nearest training image (a memorisation
+check), beside the same numbers for real held-out digits.
 """
 from __future__ import annotations
 
