@@ -1,12 +1,20 @@
 """Kernel density estimation: a Gaussian bump of width h on every training point,
-p(x) = 1/n sum_i N(x | x_i, h^2 I). It memorises the data; h trades detail against noise."""
+p(x) = 1/n sum_i N(x | x_i, h^2 I). It memorises the data; h trades detail against noise.
+
+log p is summed exactly, as a log-sum-exp over every kept training point. scikit-learn's tree-based
+`KernelDensity.score_samples` is not used: far from the data its bounds break down (on the world map, with
+h = 0.2, 2,735 of 16,200 grid cells were more than 1 nat off, some by 60,000), which drew false bands of
+density across the oceans."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from gdl.models.base import GenerativeModel, as_points
+
+_CHUNK_ENTRIES = 4_000_000  # query points x training points per pass: bounds memory to ~32 MB
 
 
 @dataclass
@@ -30,16 +38,33 @@ class KernelDensity(GenerativeModel):
         if h is None:
             h = float(np.mean(X.std(axis=0)) * n ** (-1.0 / (d + 4))) or 1.0
         self.points_, self.bandwidth_ = X, np.float64(h)
-        self._restore()
         return self
 
-    def _restore(self):
-        from sklearn.neighbors import KernelDensity as SkKDE
-
-        self.model_ = SkKDE(bandwidth=float(self.bandwidth_), kernel="gaussian").fit(self.points_)
-
     def log_prob(self, X):
-        return self.model_.score_samples(np.asarray(X, dtype=np.float64))
+        X = np.asarray(X, dtype=np.float64)
+        P = np.asarray(self.points_, dtype=np.float64)
+        h = float(self.bandwidth_)
+        n, d = P.shape
+        scaled = P / h
+        p_sq = (scaled ** 2).sum(axis=1)  # (n,)
+        norm = math.log(n) + 0.5 * d * math.log(2 * math.pi * h * h)
+        out = np.empty(len(X))
+        step = max(1, _CHUNK_ENTRIES // n)
+        for start in range(0, len(X), step):
+            q = X[start:start + step] / h  # (b, d)
+            # squared distances in units of h, |q|^2 + |p|^2 - 2 q.p, never below 0 by rounding
+            d2 = np.maximum((q ** 2).sum(axis=1)[:, None] + p_sq[None, :] - 2.0 * q @ scaled.T, 0.0)  # (b, n)
+            e = np.multiply(d2, -0.5, out=d2)  # each kernel's exponent, in place
+            top = e.max(axis=1)  # the nearest kernel's: subtracting it keeps exp in range, and that term is 1
+            e -= top[:, None]
+            # terms below e^-80 of the nearest one cannot move the sum (n e^-80 < 2e-29 for n up to a million):
+            # raising them to e^-80 spares exp the slow underflowing arguments far from the data
+            np.maximum(e, -80.0, out=e)
+            out[start:start + step] = top + np.log(np.exp(e, out=e).sum(axis=1)) - norm
+        return out
 
     def sample(self, n, seed=None):
-        return self.model_.sample(n, random_state=seed).astype(np.float32)
+        """Pick training points uniformly and add Gaussian noise of width h."""
+        rng = np.random.default_rng(seed)
+        centres = self.points_[rng.integers(len(self.points_), size=n)]
+        return (centres + rng.normal(scale=float(self.bandwidth_), size=centres.shape)).astype(np.float32)

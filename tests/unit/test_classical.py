@@ -66,3 +66,25 @@ def test_unknown_family_and_unknown_setting_fail_loudly():
         gdl.models.create("crystal_ball")
     with pytest.raises(ValueError, match="unknown config field"):
         gdl.models.create("gmm", n_clusters=3)
+
+
+@pytest.mark.parametrize("bandwidth", [0.2, 2.0])
+def test_kde_log_density_is_the_exact_log_sum_exp_far_from_the_data_too(X, bandwidth):
+    """log p = log (1/n) sum_i N(x | x_i, h^2 I), summed directly, over the whole map: scikit-learn's tree-based
+    scores missed this by up to 60,000 nats in the oceans and drew bands of false density there."""
+    from scipy.special import logsumexp
+
+    m = gdl.models.create("kde", bandwidth=bandwidth).fit(X)
+    gx, gy = np.meshgrid(np.linspace(-179, 179, 90), np.linspace(-89, 89, 45))
+    G = np.column_stack([gx.ravel(), gy.ravel()])
+    P = m.points_.astype(np.float64)
+    d2 = ((G[:, None, :] - P[None, :, :]) ** 2).sum(-1)
+    exact = logsumexp(-d2 / (2 * bandwidth ** 2), axis=1) - np.log(len(P)) - np.log(2 * np.pi * bandwidth ** 2)
+    np.testing.assert_allclose(m.log_prob(G), exact, rtol=1e-9, atol=1e-6)
+
+
+def test_kde_samples_are_training_points_plus_noise_of_width_h(X):
+    m = gdl.models.create("kde", bandwidth=0.5).fit(X)
+    S = m.sample(4000, seed=1)
+    nearest = np.sqrt(((S[:, None, :] - X[None, :, :]) ** 2).sum(-1)).min(axis=1)
+    assert S.dtype == np.float32 and np.median(nearest) < 0.5 * 1.18 + 0.05  # Rayleigh median h*sqrt(2 ln 2)
