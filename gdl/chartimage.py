@@ -55,10 +55,11 @@ def tick_labels(ticks) -> list[str]:
 def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width: int = 560, height: int = 280,
                title: str | None = None, band: tuple[float, float, str] | None = None,
                marker: tuple[float, str] | None = None, xlim: tuple[float, float] | None = None,
-               log_y: bool = False):
+               log_y: bool = False, integer_x: bool = False):
     """A PIL picture of the curves `series` (name -> y values over x; NaN breaks a line) with labelled axes.
     `band` = (x0, x1, label) shades a stretch of x in red; `marker` = (x, label) draws a vertical line; `log_y`
-    plots log10 of y (values <= 0 leave gaps) with ticks at powers of ten."""
+    plots log10 of y (values <= 0 leave gaps) with ticks at powers of ten; `integer_x` keeps only whole-number x
+    ticks (for a count such as n)."""
     from PIL import Image, ImageDraw
 
     x = np.asarray(x, dtype=np.float64)
@@ -79,6 +80,9 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
         y_ticks = powers[::max(1, math.ceil(len(powers) / 6))]
     y_labels = [f"1e{int(t)}" for t in y_ticks] if log_y else tick_labels(y_ticks)
     x_ticks = nice_ticks(x0, x1)
+    if integer_x:
+        x_ticks = np.unique(np.round(x_ticks))
+        x_ticks = x_ticks[(x_ticks >= x0) & (x_ticks <= x1)]
     x_labels = tick_labels(x_ticks)
     label_font = font(12)
 

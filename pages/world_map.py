@@ -7,7 +7,7 @@ from gdl.data import world
 from gdl.chartimage import line_chart
 from gdl.mapimage import Canvas, png_uri
 from gdl.models import DISPLAY_NAMES
-from gdl.models.box import box_area, box_log_likelihood, in_box, mle_box
+from gdl.models.box import box_area, box_log_likelihood, east_edge_profile, in_box, mle_box
 from gdl.ui import cache, clickmap
 from gdl.ui.widgets import (arrived_from_another_page, guarded, note, panel_guard, plain, ranged, through_app,
                              within)
@@ -21,6 +21,8 @@ CLASSICAL_SETTINGS = {  # family -> (config field, label, min, max, default) for
     "kde": ("bandwidth", "kernel width h (degrees)", 0.2, 20.0, 2.0),
     "histogram": ("bins", "bins per axis", 5, 200, 60),
 }
+OVERFIT_ADVICE = {"gmm": "try fewer components, or more points.", "kde": "try a wider kernel, or more points.",
+                  "histogram": "try fewer bins, or more points."}
 
 
 def nats(value: float) -> str:
@@ -98,7 +100,9 @@ if family in CLASSICAL_SETTINGS:
 n_model = c1.number_input(ranged("Samples to draw from p_model", 100, 20_000), 100, 20_000, 2000, step=500, key=P + "n_model",
                           help="How many orange dots the map shows. The accuracy and coverage below always measure "
                                "10,000 samples of their own, so they do not change with this.", persist_state="session")
-show_data = c2.toggle("Show the training points", value=family == "box", key=P + "show_data", persist_state="session")
+show_data = c2.toggle("Show the training points", value=family == "box", key=P + "show_data_" + family,
+                      persist_state="session", help="On at first for the box (its edges are set by the outermost "
+                      "points), off for the others, whose shading the points would hide; each family keeps its own.")
 
 with panel_guard("Fitting p_model"):
     with st.spinner(f"Fitting the {DISPLAY_NAMES[family].lower()}…"):
@@ -142,15 +146,12 @@ with panel_guard("The measurements"):
             "p_data; a few more points, and the box grows." if family == "box" else
             f"**{score['outside']:,} of {cache.HELD_OUT_N:,} held-out points** fall where the model has zero "
             "density (log p = −∞), although every training point has some: it has overfitted to the training "
-            "points."
+            "points: " + OVERFIT_ADVICE.get(family, "try more points.")
         )
     elif nll - train_nll > 0.5:
         st.warning(f"Overfitting: on its own {n:,} training points the NLL is {nats(train_nll)} nats, against "
                    f"{nats(nll)} on fresh points. The model has learned where the training points happen to lie, "
-                   "not where the land is: " + {
-                       "gmm": "try fewer components, or more points.",
-                       "kde": "try a wider kernel, or more points.",
-                       "histogram": "try fewer bins, or more points."}.get(family, "try more points."))
+                   "not where the land is: " + OVERFIT_ADVICE.get(family, "try more points."))
     else:
         note("Every held-out point has positive probability, so the NLL is finite. On the training points it is "
              f"{nats(train_nll)}, " + (
@@ -267,9 +268,9 @@ def _grow_view() -> None:
     stride = max(1, k // 1500)  # keep the curves light for large n
     finite = np.where(np.isfinite(logliks[:k:stride]), logliks[:k:stride], np.nan)
     right.image(png_uri(line_chart(shown[::stride], {"area": areas[:k:stride]}, "points n", "box area (deg²)",
-                                   width=440, height=230, xlim=(1, max(k, 2)))), width="stretch", alt="box area against n")
+                                   width=440, height=230, xlim=(1, max(k, 2)), integer_x=True)), width="stretch", alt="box area against n")
     right.image(png_uri(line_chart(shown[::stride], {"log-likelihood": finite}, "points n", "log L at the MLE",
-                                   width=440, height=230, xlim=(1, max(k, 2)))), width="stretch", alt="log L against n")
+                                   width=440, height=230, xlim=(1, max(k, 2)), integer_x=True)), width="stretch", alt="log L against n")
     note("The box only ever grows, in jumps, whenever a point lands outside it; between jumps the area stays put "
          "and each new point costs the same −log(area). The log-likelihood falls roughly linearly in n: more "
          "data, more to explain." + (" With one point the box has zero area and an infinite likelihood: a "
@@ -347,14 +348,14 @@ def _explorer_view() -> None:
         picture.markers(X[~inside], plots.BAD_COLOR, radius=5, label="outside: likelihood 0")
     left.image(picture.png_uri(), width="stretch", alt="likelihood explorer map")
     # The profile of the likelihood along θ3, the others held: a function of the parameter, peaking at the MLE.
-    east = np.linspace(theta[0] + 0.5, 180, 300)
-    profile = np.array([box_log_likelihood((theta[0], theta[1], e, theta[3]), X) for e in east])
+    east, profile = east_edge_profile(theta, X)
     zero = east[~np.isfinite(profile)]
     profile_chart = line_chart(east, {"log L": np.where(np.isfinite(profile), profile, np.nan)},
                                "east edge (longitude)", "log L", width=440, height=380,
                                title="log L as the east edge moves, the rest held",
                                band=(zero.min(), zero.max(), "L = 0 (log L = -inf)") if zero.size else None,
-                               marker=(theta[2], "your east edge"), xlim=(min(east[0], 179.0), 180.0))
+                               marker=(theta[2], "your east edge") if theta[2] >= east[0] else None,
+                               xlim=(min(east[0], 179.0), 180.0))
     right.image(png_uri(profile_chart), width="stretch", alt="likelihood profile")
     if ll == -np.inf:
         st.warning("At least one point lies outside your box, where p_model is 0, so the likelihood of the whole "

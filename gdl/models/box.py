@@ -49,6 +49,27 @@ def box_log_likelihood(theta, X: np.ndarray) -> float:
         return float(-len(X) * np.log(area))
 
 
+def east_edge_profile(theta, X: np.ndarray, points: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    """log L as the east edge θ3 moves, the other three held: (east edges, log L at each). Where a point falls
+    outside the box, log L = −∞. The edges run from just east of θ1 to 180°; when the likelihood is 0 at first,
+    they start a little before its finite stretch, so that the stretch where the curve lives is not squeezed
+    into a sliver at the right (θ3 itself may then lie left of the range)."""
+    theta = np.asarray(theta, dtype=np.float64)
+
+    def profile(east):
+        return np.array([box_log_likelihood((theta[0], theta[1], e, theta[3]), X) for e in east])
+
+    east = np.linspace(theta[0] + 0.5, 180.0, points)
+    values = profile(east)
+    finite = np.isfinite(values)
+    if finite.any() and not finite[0]:
+        edge = east[finite][0]
+        start = max(east[0], edge - max(2.0, 180.0 - edge))  # as wide a stretch of the drop as of the curve
+        east = np.linspace(start, 180.0, points)
+        values = profile(east)
+    return east, values
+
+
 def mle_box(X: np.ndarray) -> np.ndarray:
     """The maximum-likelihood box theta = (x_min, y_min, x_max, y_max): the smallest rectangle holding X."""
     X = as_points(X)

@@ -159,10 +159,16 @@ def test_the_pages_settings_survive_a_visit_to_another_page():
     assert at.number_input(key="wm_n").value == 500
     assert at.selectbox(key="wm_family").value == "kde"
     assert _shown_n(at) == "n = 17"
-    at.toggle(key="wm_show_data").set_value(True).run()  # a toggle, True/False like a button: kept by name
+    at.toggle(key="wm_show_data_kde").set_value(True).run()  # a toggle, True/False like a button: kept by name
     at.switch_page("pages/home.py").run()
     at.switch_page("pages/world_map.py").run()
-    assert at.toggle(key="wm_show_data").value is True
+    assert at.toggle(key="wm_show_data_kde").value is True
+    # each family keeps its own: turned on for the KDE, the points do not then hide another family's shading
+    at.selectbox(key="wm_family").set_value("gmm").run()
+    assert at.toggle(key="wm_show_data_gmm").value is False
+    at.selectbox(key="wm_family").set_value("box").run()
+    assert at.toggle(key="wm_show_data_box").value is True
+    at.selectbox(key="wm_family").set_value("kde").run()
     # a slider whose range follows N (the explorer's first k of 25) resets when N drops below it, as on its own
     at.number_input(key="wm_n").set_value(12).run()
     at.run()

@@ -71,3 +71,19 @@ def test_held_out_points_outside_the_mle_box_get_minus_infinity():
     outside = ~np.all((test >= m.low_) & (test <= m.high_), axis=1)
     assert outside.any()
     assert np.all(lp[outside] == -np.inf) and np.all(np.isfinite(lp[~outside]))
+
+
+def test_the_east_edge_profile_shows_its_finite_stretch_not_a_sliver_of_it(X):
+    """log L along θ3: −∞ until the box holds the easternmost point, then −n log(area), falling as the box widens.
+    With θ1 far west, the finite stretch is the last few degrees: the profile starts near it, so it fills at least
+    a third of the chart, and the drop to −∞ is still in view (though θ3 itself is off to the left)."""
+    from gdl.models.box import east_edge_profile
+
+    low, high = mle_box(X)[:2], mle_box(X)[2:]
+    theta = (-179.0, low[1], 0.0, high[1])  # the east edge well inside the points: log L = -inf there
+    east, values = east_edge_profile(theta, X)
+    finite = np.isfinite(values)
+    assert not finite[0] and finite[-1] and (east[finite].min() - high[0]) < 0.5  # finite from the last point on
+    assert 1 / 3 < finite.mean() < 0.9  # the stretch fills the chart, and the drop to -inf is in view
+    e = east[finite][-1]
+    assert values[finite][-1] == pytest.approx(-len(X) * np.log((e - theta[0]) * (high[1] - low[1])))
