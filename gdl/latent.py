@@ -45,6 +45,16 @@ def factor_correlations(Z: np.ndarray, factors: np.ndarray) -> np.ndarray:
     return np.nan_to_num(r, nan=0.0)
 
 
+TRACKS = 0.8  # |r| above which a latent dimension is said to track a true factor
+
+
+def tracked_factor(r_row: np.ndarray) -> int | None:
+    """Which true factor one latent dimension tracks: the index of its strongest correlation in `r_row`
+    (one row of `factor_correlations`), or None when no |r| exceeds TRACKS."""
+    k = int(np.argmax(np.abs(r_row)))
+    return k if abs(r_row[k]) > TRACKS else None
+
+
 def reconstruction_error(model, X: np.ndarray) -> np.ndarray:
     """Mean squared error per image between X (n, H, W) and its reconstruction decode(encode(X)): (n,)."""
     X = np.asarray(X, dtype=np.float32)

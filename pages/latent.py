@@ -16,6 +16,12 @@ through_app()  # a deep link to a fresh server must still go through app.py
 
 P = "lat_"  # this page's session-state prefix
 FACTORS = ("height", "width")
+STRIP_WIDTH = 880  # px: the widest picture strip that fits the page's main column
+
+
+def a_digit(d) -> str:
+    """'a 3', but 'an 8'."""
+    return f"an {d}" if int(d) == 8 else f"a {d}"
 GRID_N = {"tins": 12, "digits": 15}  # tiles per side of the decoded manifold
 IMAGE_SCALE = {8: 24, 28: 8, 32: 7}  # enlargement of a single decoded image, by its size
 
@@ -260,17 +266,25 @@ with panel_guard("The latent map"):
                               f"({view.labels[0]} left to right, {view.labels[1]} bottom to top).",
                 width="stretch")
     if has_factors:
-        axis_words = []
+        axis_words, tracked = [], []
         for a, (axis_name, direction) in enumerate(zip(view.labels, ("right", "up"))):
             rr = latent.factor_correlations(UV[:, [a]], targets)[0]  # this plane axis against (height, width)
             k = int(np.argmax(np.abs(rr)))
             change = ("taller", "shorter")[int(rr[k] < 0)] if k == 0 else ("wider", "narrower")[int(rr[k] < 0)]
-            axis_words.append(f"moving {direction} along {axis_name}, the tins get {change} "
+            how = "" if abs(rr[k]) > latent.TRACKS else "tend to " if abs(rr[k]) > 0.4 else "barely "
+            axis_words.append(f"moving {direction} along {axis_name}, the tins {how}get {change} "
                               f"(correlation with the true {FACTORS[k]} r = {rr[k]:+.2f})")
-        note("The colours change smoothly across the map: the model has sorted the tins by their true height and "
-             "width without ever being told them. " + "; ".join(axis_words)[0].upper() + "; ".join(axis_words)[1:]
-             + ". In the grid, "
-             "neighbouring tiles look alike: the decoder maps nearby points to similar tins.")
+            tracked.append(latent.tracked_factor(rr))
+        sorted_ = None not in tracked and tracked[0] != tracked[1]
+        words = "; ".join(axis_words)
+        note(("The colours change smoothly across the map: the model has sorted the tins by their true height and "
+              "width without ever being told them. " if sorted_ else
+              "In this plane the colours are partly mixed: its two axes do not each follow one true factor"
+              + (", so tins of different sizes overlap here; the PCA plane, or other dimensions, may show more. "
+                 if L > 2 else ", so the model has only partly sorted the tins by their height and width (a longer "
+                 "training usually sorts them better). "))
+             + words[0].upper() + words[1:] + ". In the grid, neighbouring tiles look alike: the decoder maps "
+             "nearby points to similar tins.")
     elif has_labels:
         share, pair = latent.class_layout(UV, targets)
         sliced = (f"This view looks along two of the {L} dimensions (the grid holds the others at their mean), so "
@@ -326,10 +340,26 @@ def _slider_view() -> None:
                    f'width="{image.shape[1] * scale}" style="image-rendering: pixelated">', unsafe_allow_html=True)
     right.caption("decoder(z)")
     note("Each slider moves one coordinate of z. " + (
-        "For the tins, one slider mostly changes the height and the other the width: each latent dimension has "
-        "taken one true factor (section 8 measures how closely). Towards the corners of the sliders' ranges the "
-        "code leaves the region the tins' codes occupy, and the picture breaks up." if has_factors else "Small moves change the image a little; large moves, "
-        "past ±2 or so for a VAE, leave the region the codes occupy and the images grow strange."))
+        slider_roles() + " Towards the corners of the sliders' ranges the code leaves the region the tins' codes "
+        "occupy, and the picture breaks up." if has_factors else "Small moves change the image a little; large "
+        "moves, past ±2 or so for a VAE, leave the region the codes occupy and the images grow strange."))
+
+
+def slider_roles() -> str:
+    """What the tins' sliders do, read from the codes' correlations with the true factors (section 8's table)."""
+    roles = [latent.tracked_factor(row) for row in latent.factor_correlations(Z, targets)]
+    named = {f: [f"z{k + 1}" for k, role in enumerate(roles) if role == f] for f in range(len(FACTORS))}
+    parts = [f"{' and '.join(dims)} mostly {'change' if len(dims) > 1 else 'changes'} the {FACTORS[f]}"
+             for f, dims in named.items() if dims]
+    if len(parts) == len(FACTORS) and all(len(dims) == 1 for dims in named.values()):
+        return ("For the tins, " + " and ".join(parts) + ": each of these dimensions has taken one true factor "
+                "(section 8 measures how closely).")
+    if parts:
+        return ("For the tins, " + " and ".join(parts) + ("; the other sliders change height and width together"
+                                                          if None in roles else "") + " (section 8 measures how "
+                "closely).")
+    return ("For the tins, no slider here tracks the height or the width alone: each changes both at once, so the "
+            "two true factors are mixed in the code (section 8's table gives the correlations).")
 
 
 st.fragment(guarded("The sliders")(_slider_view))()
@@ -375,7 +405,8 @@ def _interpolation_view() -> None:
     decoded = ui.decode(model, path)
     t_ = np.linspace(0, 1, steps, dtype=np.float32)[:, None, None]
     crossfade = (1 - t_) * X[a] + t_ * X[b]
-    s = max(2, 64 // shape[0])
+    # as large as fits the column (about 900 px): at most 64 px per tile, never below the images' own size
+    s = max(1, min(64 // shape[0], STRIP_WIDTH // ((steps + 2) * (shape[1] + 1))))
     natural_image(st, plots.image_grid(np.concatenate([X[a:a + 1], decoded, X[b:b + 1]]), columns=steps + 2,
                                        scale=s),
                   caption="In latent space: the real start image, the decoded steps, the real end image.")
@@ -387,11 +418,12 @@ def _interpolation_view() -> None:
              "the latent walk pass through plausible images while the cross-fade lays two faint ones over each "
              "other.")
         return
-    note("The walk in latent space passes through plausible images all the way: each step is " + (
-         "a tin" if has_factors else "a digit" if dataset == "digits" else "an image") + " of its own, changing "
-         "gradually. The cross-fade in pixel space is only ever two faint images "
-         "laid over each other: the data does not live on straight lines in pixel space, but it nearly does in "
-         "the latent space.")
+    note("Every step of the walk in latent space is decoded as one " + (
+         "tin" if has_factors else "digit" if dataset == "digits" else "image") + " of its own, changing "
+         "gradually from the start to the end (how crisp each one is depends on how well the model has learned; "
+         "steps far from the codes of real images come out blurrier). The cross-fade in pixel space is only ever "
+         "two faint images laid over each other: the data does not live on straight lines in pixel space, but it "
+         "nearly does in the latent space.")
 
 
 st.fragment(guarded("The interpolation")(_interpolation_view))()
@@ -405,7 +437,7 @@ if has_factors:
                 "minus that of the shortest quarter; **wider** likewise for the width.")
 elif has_labels:
     directions = latent.class_directions(Z, targets)
-    classes = {(f"more like a {d}" if dataset == "digits" else f"more like class {d}"): d for d in directions}
+    classes = {(f"more like {a_digit(d)}" if dataset == "digits" else f"more like class {d}"): d for d in directions}
     vectors = {name: directions[d] for name, d in classes.items()}
     st.markdown(f"For each {kind}, the direction **towards it**: the mean code of that {kind}'s images minus the "
                 "mean code of all images.")
@@ -414,10 +446,24 @@ else:
     st.info("Attribute vectors need labels or true factors; give a label file with your IDX images.")
 
 
+def typical_image() -> int:
+    """A middling image to start from: the one whose code lies nearest the codes' median; for the digits, the
+    nearest of those the classifier reads, once decoded, as their own label (a blurred first example would show a
+    vector acting on a blob)."""
+    order = np.argsort(np.linalg.norm(Z - np.median(Z, axis=0), axis=1))
+    if dataset == "digits":
+        candidates = order[:50]
+        reads, _ = cache.read_digits(ui.decode(model, Z[candidates]))
+        correct = candidates[reads == targets[candidates]]
+        if len(correct):
+            return int(correct[0])
+    return int(order[0])
+
+
 def _attribute_view() -> None:
     c = st.columns(3)
     name = c[0].selectbox("Attribute", list(vectors), key=P + "attr", persist_state="session")
-    typical = int(np.argmin(np.linalg.norm(Z - np.median(Z, axis=0), axis=1)))  # a middling image to start from
+    typical = typical_image()
     k = int(c[1].number_input(ranged("Image number", 0, n - 1), 0, n - 1, typical, key=P + "attr_image_" + dataset,
                               persist_state="session"))
     strength = float(c[2].slider("Strength: how much of the vector to add", -1.5, 1.5, 0.5, step=0.05,
@@ -464,10 +510,11 @@ def _attribute_view() -> None:
             where = (f"Your strength {strength:+.2f} stays within the data; past {low:+.2f} or {high:+.2f} the "
                      "code leaves the region the decoder was trained on, and the picture breaks up.")
         opposite = {"taller": "shorter", "wider": "narrower"}[name]
-        note(("Adding" if strength >= 0 else "Subtracting (a negative strength)") + " the vector changes that one "
-             f"attribute and keeps the rest of the image: the same tin, {name if strength >= 0 else opposite}. It "
-             "works because the attribute varies along a consistent direction in the latent space. The five steps "
-             "on the right span the data along the vector. " + where)
+        note(("Adding" if strength >= 0 else "Subtracting (a negative strength)") + " the vector aims to change "
+             f"that one attribute and keep the rest of the image: the same tin, {name if strength >= 0 else opposite}"
+             ". It can, because the attribute varies along a consistent direction in the latent space; how cleanly "
+             "depends on how well the model has separated the factors (section 8). The five steps on the right "
+             "span the data along the vector. " + where)
     else:
         d = classes[name]
         text = (f"Adding the vector moves the code towards the mean code of the {kind} {d}" if strength >= 0 else
@@ -476,25 +523,25 @@ def _attribute_view() -> None:
             note(text + ". The five steps on the right walk from the image towards them.")
         else:
             now, start = int(reads[-1]), int(reads[0])
-            text += f". The classifier reads your decoded image as a {now}" + (
-                f", not a {d}." if now != d and strength > 0 else f", still a {d}." if now == d and strength < 0 else ".")
+            text += f". The classifier reads your decoded image as {a_digit(now)}" + (
+                f", not {a_digit(d)}." if now != d and strength > 0 else f", still {a_digit(d)}." if now == d and strength < 0 else ".")
             seen = [int(r) for r in reads[1:-1]]  # the ladder's steps past the image itself
             hits = [i for i, r in enumerate(seen) if r == d]
             if start == d:
-                text += (f" The image itself already reads as a {d}" + (
+                text += (f" The image itself already reads as {a_digit(d)}" + (
                     "; so does every step of the ladder." if len(hits) == len(seen) else
                     "; along the ladder it reads as " + ", ".join(str(r) for r in seen) + f": the {d}s fill a "
                     "region of the latent space, not a whole direction."))
             elif len(hits) == len(seen):
-                text += f" Along the ladder every step past the image itself reads as a {d}."
+                text += f" Along the ladder every step past the image itself reads as {a_digit(d)}."
             elif not hits:
-                text += (f" Along the ladder it never reads as a {d}: from this image the straight line towards the "
+                text += (f" Along the ladder it never reads as {a_digit(d)}: from this image the straight line towards the "
                          f"{d}s' mean code passes them by. Try another image, or another digit.")
             elif hits == list(range(hits[0], len(seen))):  # other digits first, then the target to the end
-                text += (f" Along the ladder it first reads as a {d} at strength {strengths[hits[0] + 1]:.2f}, after "
+                text += (f" Along the ladder it first reads as {a_digit(d)} at strength {strengths[hits[0] + 1]:.2f}, after "
                          f"other digits: from this image the straight line reaches the {d}s only by way of them.")
             elif hits == list(range(hits[0], hits[-1] + 1)):  # one stretch of the target, then other digits
-                text += (f" Along the ladder it reads as a {d} only part of the way: the {d}s fill a region of the "
+                text += (f" Along the ladder it reads as {a_digit(d)} only part of the way: the {d}s fill a region of the "
                          "latent space, not a whole direction, so a straight line from this image crosses them and "
                          "comes out among other digits.")
             else:
@@ -634,13 +681,14 @@ with panel_guard("The measurements"):
         r = latent.factor_correlations(Z, targets)
         rows = [{"latent dimension": f"z{k + 1}", "r with height": f"{r[k, 0]:+.3f}",
                  "r with width": f"{r[k, 1]:+.3f}",
-                 "tracks": FACTORS[int(np.argmax(np.abs(r[k])))] if np.abs(r[k]).max() > 0.8 else "no single factor"}
+                 "tracks": "no single factor" if latent.tracked_factor(r[k]) is None
+                 else FACTORS[latent.tracked_factor(r[k])]}
                 for k in range(L)]
         st.table(rows)
         best = []
         for k in range(L):
-            f = int(np.argmax(np.abs(r[k])))
-            if abs(r[k, f]) > 0.8:
+            f = latent.tracked_factor(r[k])
+            if f is not None:
                 other = 1 - f
                 best.append(f"z{k + 1} tracks the {FACTORS[f]} (|r| = {abs(r[k, f]):.2f}"
                             + (f", and leans on the {FACTORS[other]} too, |r| = {abs(r[k, other]):.2f})"

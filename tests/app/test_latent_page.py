@@ -43,6 +43,26 @@ def test_page_opens_from_checkpoints_with_every_section_and_the_factor_correlati
     table = at.table[-1].value
     assert list(table["tracks"]) != ["no single factor"] * len(table)
     assert sorted(table["tracks"]) == ["height", "width"]  # the shipped tins VAE: one dimension per factor
+    # the notes of sections 1 and 2 say what the table measures, naming the dimensions, not a fixed claim
+    roles = dict(zip(table["tracks"], table["latent dimension"]))
+    notes = " ".join(i.value for i in at.info)
+    assert (f"{roles['height']} mostly changes the height and {roles['width']} mostly changes the width" in notes
+            or f"{roles['width']} mostly changes the width and {roles['height']} mostly changes the height" in notes)
+    assert "the model has sorted the tins by their true height and width" in notes
+
+
+def test_the_tins_notes_follow_the_codes_when_no_dimension_tracks_a_factor(monkeypatch):
+    """A model whose dimensions each mix height and width: the notes must not claim that each slider took one
+    factor, or that the map sorts the tins (a fixed text said so whatever the numbers)."""
+    from gdl import latent
+
+    monkeypatch.setattr(latent, "TRACKS", 1.01)  # no |r| can exceed it: nothing counts as tracking a factor
+    at = open_page("pages/latent.py", timeout=240)
+    assert not at.exception, at.exception
+    notes = " ".join(i.value for i in at.info)
+    assert "no slider here tracks the height or the width alone" in notes
+    assert "partly mixed" in notes and "has sorted the tins" not in notes
+    assert set(at.table[-1].value["tracks"]) == {"no single factor"}
 
 
 def test_moving_a_slider_changes_the_decoded_image(at):
@@ -280,7 +300,8 @@ def test_the_digit_attribute_note_says_what_a_classifier_reads_in_the_decoded_im
         note = next(i.value for i in at.info if "mean code of the digit 7" in i.value)
         z = Z[int(at.number_input(key="lat_attr_image_digits").value)] + strength * toward_7
         digit = int(cache.read_digits(model.decode(z[None].astype(np.float32)))[0][0])
-        assert f"reads your decoded image as a {digit}" in note  # the same decoding, read by the same classifier
+        article = "an" if digit == 8 else "a"
+        assert f"reads your decoded image as {article} {digit}" in note  # the same decoding, the same classifier
         assert (digit == 7) == ("not a 7" not in note)
     # an image that already reads as the digit is not told that the line 'never reads' as it
     at.selectbox(key="lat_attr").set_value("more like a 0").run()
