@@ -215,6 +215,13 @@ command = getattr(model, "checkpoint_meta_", {}).get("command", "trained in this
 command = " ".join(f'<span style="white-space:nowrap">{html.escape(word)}</span>' for word in command.split())
 c[2].markdown(f"**VAE**, {L} latent dimensions, {source}  \n<small>{command}</small>",  # breaks only at spaces
               unsafe_allow_html=True)
+settings = [f"β = {model.config.beta:g} weights the KL term (above 1, a β-VAE: codes pulled harder towards the prior)"
+            ] if model.config.beta != 1 else []
+if getattr(model.config, "decorrelation", 0) > 0:
+    settings.append(f"decorrelation = {model.config.decorrelation:g} weights a training penalty that pushes the "
+                    "latent dimensions towards independence, so that each can follow one true factor")
+if settings:
+    c[2].caption("; ".join(settings) + ".")
 Z = ui.codes(model, dataset, idx_paths)
 n = len(X)
 scale = IMAGE_SCALE.get(shape[0], max(1, 224 // shape[0]))

@@ -339,6 +339,9 @@ def _explorer_view() -> None:
     m[1].metric("Points outside the box", f"{int((~inside).sum()):,} of {n:,}")
     m[2].metric("Box area (deg²)", f"{box_area(theta[:2], theta[2:]):,.0f}",
                 help=f"The MLE box's area is {box_area(mle[:2], mle[2:]):,.0f} deg².")
+    if np.allclose(theta, _outward(mle)) and np.isfinite(ll) and ll < ll_mle:
+        st.caption(f"This is the MLE box rounded outward to the sliders' 0.5° steps, so that it holds every point: "
+                   f"its log L sits {ll_mle - ll:,.1f} below the exact MLE's, which no slider position reaches.")
     left, right = st.columns([3, 2])
     # the boxes first, the points over them: a point just outside your box sits on the MLE box's edge
     picture = (Canvas(px_per_degree=HALF).box(mle, plots.MLE_COLOR, dashed=True, label="the MLE box")

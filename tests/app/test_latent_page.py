@@ -49,6 +49,17 @@ def test_page_opens_from_checkpoints_with_every_section_and_the_factor_correlati
     assert (f"{roles['height']} mostly changes the height and {roles['width']} mostly changes the width" in notes
             or f"{roles['width']} mostly changes the width and {roles['height']} mostly changes the height" in notes)
     assert "the model has sorted the tins by their true height and width" in notes
+    # the shipped model's recorded command sets beta and decorrelation: the page says what they are
+    model = checkpoints_shipped_tins_vae()
+    captions = " ".join(c.value for c in at.caption)
+    assert (f"β = {model.config.beta:g} weights the KL term" in captions) == (model.config.beta != 1)
+    assert (f"decorrelation = {model.config.decorrelation:g}" in captions) == (model.config.decorrelation > 0)
+
+
+def checkpoints_shipped_tins_vae():
+    from gdl import checkpoints
+
+    return checkpoints.load_shipped("vae", "tins")
 
 
 def test_the_tins_notes_follow_the_codes_when_no_dimension_tracks_a_factor(monkeypatch):
