@@ -137,5 +137,7 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
     if marker is not None and x0 <= marker[0] <= x1:
         mx = float(to_x(marker[0]))
         draw.line([(mx, py0), (mx, py1)], fill=rgb(plots.MODEL_COLOR), width=2)
-        draw_text(draw, (mx - 4, py0 + 3), marker[1], fill=rgb(plots.MODEL_COLOR), font=font(12), anchor="ra")
+        below_band_label = 17 if band is not None else 0  # the band's label sits on the top line
+        draw_text(draw, (mx - 4, py0 + 3 + below_band_label), marker[1], fill=rgb(plots.MODEL_COLOR), font=font(12),
+                  anchor="ra")
     return img

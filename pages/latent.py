@@ -412,18 +412,14 @@ def _interpolation_view() -> None:
     decoded = ui.decode(model, path)
     t_ = np.linspace(0, 1, steps, dtype=np.float32)[:, None, None]
     crossfade = (1 - t_) * X[a] + t_ * X[b]
-    # as large as fits the column (about 900 px): at most 64 px per tile, never below the images' own size
-    s = max(1, min(64 // shape[0], STRIP_WIDTH // ((steps + 2) * (shape[1] + 1))))
-    natural_image(st, plots.image_grid(np.concatenate([X[a:a + 1], decoded, X[b:b + 1]]), columns=steps + 2,
-                                       scale=s),
-                  caption="In latent space: the real start image, the decoded steps, the real end image.")
-    natural_image(st, plots.image_grid(np.concatenate([X[a:a + 1], crossfade, X[b:b + 1]]), columns=steps + 2,
-                                       scale=s),
-                  caption="In pixel space, for comparison: a cross-fade, (1 − t)·start + t·end.")
+    s = max(2, 64 // shape[0])
+    for images, caption in ((decoded, "In latent space: the real start image, the decoded steps, the real end image."),
+                            (crossfade, "In pixel space, for comparison: a cross-fade, (1 − t)·start + t·end.")):
+        strip = plots.image_grid(np.concatenate([X[a:a + 1], images, X[b:b + 1]]), columns=steps + 2, scale=s)
+        st.image(strip, width=min(strip.shape[1], STRIP_WIDTH), caption=caption)  # shrunk to fit the column
     if a == b:
         note("Start and end are the same image, so both walks stand still: choose two different images to see "
-             "the latent walk pass through plausible images while the cross-fade lays two faint ones over each "
-             "other.")
+             "the latent walk change one into the other while the cross-fade lays two faint ones over each other.")
         return
     note("Every step of the walk in latent space is decoded as one " + (
          "tin" if has_factors else "digit" if dataset == "digits" else "image") + " of its own, changing "
@@ -455,15 +451,16 @@ else:
 
 def typical_image() -> int:
     """A middling image to start from: the one whose code lies nearest the codes' median; for the digits, the
-    nearest of those the classifier reads, once decoded, as their own label (a blurred first example would show a
-    vector acting on a blob)."""
+    nearest of those that the classifier reads confidently as their own label both as they are and once decoded
+    (an odd first example, decoded to a blob, would show a vector acting on a blob)."""
     order = np.argsort(np.linalg.norm(Z - np.median(Z, axis=0), axis=1))
     if dataset == "digits":
         candidates = order[:50]
-        reads, _ = cache.read_digits(ui.decode(model, Z[candidates]))
-        correct = candidates[reads == targets[candidates]]
-        if len(correct):
-            return int(correct[0])
+        reads, sure = cache.read_digits(np.concatenate([X[candidates], ui.decode(model, Z[candidates])]))
+        label = np.tile(targets[candidates], 2)
+        good = ((reads == label) & (sure >= 0.8)).reshape(2, -1).all(axis=0)
+        if good.any():
+            return int(candidates[good][0])
     return int(order[0])
 
 

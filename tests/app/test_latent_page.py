@@ -331,5 +331,14 @@ def test_image_numbers_belong_to_their_data(at):
     assert not at.exception
     digits_default = at.number_input(key="lat_attr_image_digits").value
     assert digits_default != 5
+    # the digits start from an image the classifier reads confidently as its label, as it is and decoded
+    from gdl import checkpoints, data
+    from gdl.ui import cache
+
+    X, labels = data.load("digits", seed=1, with_targets=True)
+    model = checkpoints.load_shipped("vae", "digits")
+    image = X[digits_default:digits_default + 1]
+    reads, sure = cache.read_digits(np.concatenate([image, model.decode(model.encode(image))]))
+    assert (reads == labels[digits_default]).all() and (sure >= 0.8).all()
     at.selectbox(key="lat_data").set_value("tins").run()
     assert at.number_input(key="lat_attr_image_tins").value == 5
