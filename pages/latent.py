@@ -215,8 +215,11 @@ command = getattr(model, "checkpoint_meta_", {}).get("command", "trained in this
 command = " ".join(f'<span style="white-space:nowrap">{html.escape(word)}</span>' for word in command.split())
 c[2].markdown(f"**VAE**, {L} latent dimensions, {source}  \n<small>{command}</small>",  # breaks only at spaces
               unsafe_allow_html=True)
-settings = [f"β = {model.config.beta:g} weights the KL term (above 1, a β-VAE: codes pulled harder towards the prior)"
-            ] if model.config.beta != 1 else []
+beta = model.config.beta
+settings = [f"β = {beta:g} weights the KL term: " + (
+    "above 1, a β-VAE, with codes pulled harder towards the prior" if beta > 1 else
+    "below 1, codes pulled less towards the prior, for sharper reconstructions" if beta > 0 else
+    "0 leaves it out, so the codes are not pulled towards the prior at all")] if beta != 1 else []
 if getattr(model.config, "decorrelation", 0) > 0:
     settings.append(f"decorrelation = {model.config.decorrelation:g} weights a training penalty that pushes the "
                     "latent dimensions towards independence, so that each can follow one true factor")
@@ -287,8 +290,9 @@ with panel_guard("The latent map"):
         note(("The colours change smoothly across the map: the model has sorted the tins by their true height and "
               "width without ever being told them. " if sorted_ else
               "In this plane the colours are partly mixed: its two axes do not each follow one true factor"
-              + (", so tins of different sizes overlap here; the PCA plane, or other dimensions, may show more. "
-                 if L > 2 else ", so the model has only partly sorted the tins by their height and width (a longer "
+              + (", so tins of different sizes overlap here; " + (
+                  "the PCA plane, or other dimensions, may show more. " if view.labels[0].startswith("z") else
+                  "two of the single dimensions may separate them better. ") if L > 2 else ", so the model has only partly sorted the tins by their height and width (a longer "
                  "training usually sorts them better). "))
              + words[0].upper() + words[1:] + ". In the grid, neighbouring tiles look alike: the decoder maps "
              "nearby points to similar tins.")
@@ -354,19 +358,24 @@ def _slider_view() -> None:
 
 def slider_roles() -> str:
     """What the tins' sliders do, read from the codes' correlations with the true factors (section 8's table)."""
-    roles = [latent.tracked_factor(row) for row in latent.factor_correlations(Z, targets)]
+    r = latent.factor_correlations(Z, targets)
+    roles = [latent.tracked_factor(row) for row in r]
     named = {f: [f"z{k + 1}" for k, role in enumerate(roles) if role == f] for f in range(len(FACTORS))}
+    idle = [f"z{k + 1}" for k, role in enumerate(roles) if role is None and np.abs(r[k]).max() < 0.3]
+    mixed = [k for k, role in enumerate(roles) if role is None and np.abs(r[k]).max() >= 0.3]
     parts = [f"{' and '.join(dims)} mostly {'change' if len(dims) > 1 else 'changes'} the {FACTORS[f]}"
              for f, dims in named.items() if dims]
-    if len(parts) == len(FACTORS) and all(len(dims) == 1 for dims in named.values()):
+    others = ([f"{'the other sliders change' if parts else 'each slider changes'} height and width together"]
+              if mixed else []) + ([f"{' and '.join(idle)} barely {'change' if len(idle) > 1 else 'changes'} "
+                                    "either (|r| < 0.3)"] if idle else [])
+    if parts and not others and all(len(dims) == 1 for dims in named.values()):
         return ("For the tins, " + " and ".join(parts) + ": each of these dimensions has taken one true factor "
                 "(section 8 measures how closely).")
     if parts:
-        return ("For the tins, " + " and ".join(parts) + ("; the other sliders change height and width together"
-                                                          if None in roles else "") + " (section 8 measures how "
-                "closely).")
-    return ("For the tins, no slider here tracks the height or the width alone: each changes both at once, so the "
-            "two true factors are mixed in the code (section 8's table gives the correlations).")
+        return "For the tins, " + "; ".join([" and ".join(parts)] + others) + " (section 8 measures how closely)."
+    return ("For the tins, no slider here tracks the height or the width alone: " + "; ".join(others) + (
+        ", so the two true factors are mixed in the code" if mixed else ", so the code has not learned the two "
+        "true factors") + " (section 8's table gives the correlations).")
 
 
 st.fragment(guarded("The sliders")(_slider_view))()

@@ -355,7 +355,8 @@ def _explorer_view() -> None:
     zero = east[~np.isfinite(profile)]
     profile_chart = line_chart(east, {"log L": np.where(np.isfinite(profile), profile, np.nan)},
                                "east edge (longitude)", "log L", width=440, height=380,
-                               title="log L as the east edge moves, the rest held",
+                               title="log L as the east edge moves, the rest held" + (
+                                   "" if theta[2] >= east[0] else f" (yours, {theta[2]:g}°, is off to the left)"),
                                band=(zero.min(), zero.max(), "L = 0 (log L = -inf)") if zero.size else None,
                                marker=(theta[2], "your east edge") if theta[2] >= east[0] else None,
                                xlim=(min(east[0], 179.0), 180.0))

@@ -64,7 +64,7 @@ def east_edge_profile(theta, X: np.ndarray, points: int = 300) -> tuple[np.ndarr
     finite = np.isfinite(values)
     if finite.any() and not finite[0]:
         edge = east[finite][0]
-        start = max(east[0], edge - max(2.0, 180.0 - edge))  # as wide a stretch of the drop as of the curve
+        start = max(east[0], edge - max(0.25, 180.0 - edge))  # as wide a stretch of the drop as of the curve
         east = np.linspace(start, 180.0, points)
         values = profile(east)
     return east, values

@@ -14,7 +14,7 @@ import numpy as np
 
 from gdl.models.base import GenerativeModel, as_points
 
-_CHUNK_ENTRIES = 4_000_000  # query points x training points per pass: bounds memory to ~32 MB
+_CHUNK_ENTRIES = 2_000_000  # query points x training points per pass: 16 MB per array, a few alive at once
 
 
 @dataclass

@@ -172,6 +172,7 @@ def test_the_pages_settings_survive_a_visit_to_another_page():
     at.selectbox(key="wm_family").set_value("box").run()
     assert at.toggle(key="wm_show_data_box").value is True
     at.selectbox(key="wm_family").set_value("kde").run()
+    assert at.toggle(key="wm_show_data_kde").value is True  # and the KDE's is still on
     # a slider whose range follows N (the explorer's first k of 25) resets when N drops below it, as on its own
     at.number_input(key="wm_n").set_value(12).run()
     at.run()

@@ -24,4 +24,3 @@ def test_digit_scores_see_copies_at_distance_zero_and_real_held_out_digits_away_
     assert real == digit_scores(test, clf, train)
     assert real["nearest_train_distance"] > 0.5  # a new digit is never a copy of a training one
     assert 0.5 < real["confidence"] <= 1 and real["evenness"] > 0.95 and accuracy > 0.9
-
