@@ -138,9 +138,11 @@ with panel_guard("The measurements"), st.spinner("Measuring…"):
         st.info("Nothing to measure yet: no family has a model for this data. Press **Retrain** to train them.")
     else:
         yardstick = [compare.real_digits_row()] if data.is_image(dataset) else []
-        st.dataframe(yardstick + [row for row in rows if row is not None], hide_index=True, column_config={
-            "nearest_train_distance": st.column_config.NumberColumn("nearest train", format="%.2f")})
-        st.caption(compare.MEASURE_CAPTIONS[compare.kind_of(dataset)])
+        shown = yardstick + [row for row in rows if row is not None]
+        if shown:  # while every row is still being measured, the note above stands alone, not over an empty table
+            st.dataframe(shown, hide_index=True, column_config={
+                "nearest_train_distance": st.column_config.NumberColumn("nearest train", format="%.2f")})
+            st.caption(compare.MEASURE_CAPTIONS[compare.kind_of(dataset)])
 
 background.fill_in_when_done()  # first-time work pending: look again every second, show it when done
 

@@ -124,3 +124,15 @@ def test_a_training_goes_on_while_the_page_shows_other_data(monkeypatch):
     _wait_for_source(at, "trained here", seconds=60)
     job = at.session_state["cmp_runs"][("moons", "flow")]
     assert job.status == "done" and job.message.startswith("Trained"), job.message  # its whole budget, not stopped
+
+
+def test_while_every_row_is_being_measured_the_note_stands_alone_without_an_empty_table(monkeypatch):
+    from gdl.ui import background, compare
+
+    monkeypatch.setattr(compare, "measure", lambda *args, **kwargs: None)  # every measurement still pending
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    assert not at.exception, at.exception
+    assert any(i.value.startswith("Drawing each family's samples and field and measuring them") for i in at.info)
+    assert not at.dataframe  # no table with nothing in it (Chromium showed an 'empty' box there)
+    settled(at)  # the panels' own background work ends before the test does
+    assert background.PENDING_MARK in compare.PENDING_NOTE
