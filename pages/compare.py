@@ -63,10 +63,10 @@ def _progress_view() -> None:
     running = [job for _, job in mine if not job.finished]
     for _, job in mine:
         jobs.show(job)
-    if not running and st.session_state.get(P + "was_running"):
-        st.session_state[P + "was_running"] = False
-        st.rerun()  # the trainings finished: redraw the panels with the new models
-    st.session_state[P + "was_running"] = bool(running)
+    if len(running) < st.session_state.get(P + "was_running", 0):
+        st.session_state[P + "was_running"] = len(running)
+        st.rerun()  # a training finished: redraw the panels with its new model, while the others go on
+    st.session_state[P + "was_running"] = len(running)
     if polling and not jobs.keep_watching(runs):
         st.rerun()  # the last training (of any data) ended: a full run stops this polling
 
@@ -110,7 +110,10 @@ for start in range(0, len(families), 3):
             origin, model = source[family] = model_source(family)
             st.caption(PLACE.get(family, "") + (f" · {origin}" if model is not None else ""))
             if model is None:
-                st.info("No pretrained checkpoint for this data: press **Retrain** to train it here.")
+                job = runs.get((dataset, family))
+                st.info("Training here now: its panel appears when it ends (progress above)." if job is not None
+                        and not job.finished else
+                        "No pretrained checkpoint for this data: press **Retrain** to train it here.")
                 continue
             history = compare.history_of(model)
             if getattr(model, "history_", None) is not None and not model.history_.ok:
@@ -135,7 +138,9 @@ with panel_guard("The measurements"), st.spinner("Measuring…"):
     if any(row is None for row in rows):
         st.info(compare.PENDING_NOTE)
     if not rows:
-        st.info("Nothing to measure yet: no family has a model for this data. Press **Retrain** to train them.")
+        st.info("Nothing to measure yet: no family has a model for this data. " + (
+            "The trainings above fill this table as each one ends." if active else
+            "Press **Retrain** to train them."))
     else:
         yardstick = [compare.real_digits_row()] if data.is_image(dataset) else []
         shown = yardstick + [row for row in rows if row is not None]

@@ -16,6 +16,7 @@ COSTLY_FIELD_STEP = {"diffusion": 6.0}  # world cells for a family whose density
 N_SAMPLES = 2000
 MEASURE_SEED = 0  # the measurements always use these samples (the page's default seed, so they are shared)
 N_HELD_OUT = 5000
+FIELD_RANGE = 10.0  # nats: a density panel's colours span at most this far below its peak (e^-10 looks like 0)
 _VAE_BOUND = (f"The VAE's bound is the importance-weighted one (Burda et al., {IWAE_SAMPLES} draws per point), "
               "tighter than the ELBO it trains on. ")
 MEASURE_CAPTIONS = {
@@ -137,8 +138,8 @@ def _field(_model, key: str, dataset: str):
         z = _model.log_prob(grid)
         title, bar = ("log density (a lower bound)" if _model.log_prob_kind == "lower_bound" else "log density"), "log p"
         finite = z[np.isfinite(z)]
-        if finite.size:
-            z = np.maximum(z, np.quantile(finite, 0.05))  # keep the colour scale on the interesting range
+        if finite.size:  # keep the colour scale on the interesting range: at most 10 nats below the peak
+            z = np.maximum(z, max(np.quantile(finite, 0.05), finite.max() - FIELD_RANGE))
     else:
         return None
     return xs, ys, z.reshape(gy.shape), title, bar
@@ -220,9 +221,10 @@ def _measure(_model, key: str, family: str, dataset: str, origin: str) -> dict:
         if dataset == "world":
             row["gap to floor"] = f"{bound}{nll - world.entropy():.3f}"
     else:
-        row[column] = "none (no density)"
+        # the energy-based model has a density, but only up to a constant it cannot compute: no NLL to give
+        row[column] = "unknown (E(x) only, no normaliser)" if hasattr(_model, "energy") else "none (no density)"
         if dataset == "world":
-            row["gap to floor"] = "none"
+            row["gap to floor"] = "unknown" if hasattr(_model, "energy") else "none"
     return row
 
 

@@ -3,6 +3,7 @@ import json
 import time
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from gdl.models import DISPLAY_NAMES, NEURAL
@@ -52,6 +53,10 @@ def test_retrain_trains_in_the_background_and_the_page_then_shows_the_new_model(
     assert not at.dataframe and any("Nothing to measure yet" in i.value for i in at.info)  # not an empty table
     assert not any("checkpoint" in c.value for c in at.caption)  # the panel does not claim one
     at.button(key="cmp_retrain").click().run()
+    # while it trains, the panel and the table say so, instead of still asking for a Retrain
+    infos = " ".join(i.value for i in at.info)
+    assert "Training here now" in infos and "fill this table as each one ends" in infos and "press **Retrain**" \
+        not in infos.replace("Press **Retrain**", "")
     deadline = time.time() + 90
     while time.time() < deadline:
         time.sleep(2)
@@ -136,3 +141,16 @@ def test_while_every_row_is_being_measured_the_note_stands_alone_without_an_empt
     assert not at.dataframe  # no table with nothing in it (Chromium showed an 'empty' box there)
     settled(at)  # the panels' own background work ends before the test does
     assert background.PENDING_MARK in compare.PENDING_NOTE
+
+
+def test_a_density_panel_spans_at_most_ten_nats_below_its_peak():
+    """A bound that plunges at the plot's edges (diffusion on the spirals: -150 there) must not wash the colours
+    out: the panel's scale stops FIELD_RANGE nats below the peak, where the density looks like zero anyway."""
+    from gdl import models
+    from gdl.ui import compare
+
+    X = compare.reference_data("spirals")
+    model = models.create("kde", bandwidth=0.05).fit(X)  # sharp: far below its peak over most of the plane
+    xs, ys, z, title, bar = compare._field(model, "test-kde-0.05", "spirals")
+    assert title == "log density" and z.shape == (len(ys), len(xs))
+    assert z.max() - z.min() == pytest.approx(compare.FIELD_RANGE)
