@@ -63,10 +63,10 @@ def _progress_view() -> None:
     running = [job for _, job in mine if not job.finished]
     for _, job in mine:
         jobs.show(job)
-    if len(running) < st.session_state.get(P + "was_running", 0):
-        st.session_state[P + "was_running"] = len(running)
+    if len(running) < st.session_state.get(P + "running_count", 0):
+        st.session_state[P + "running_count"] = len(running)
         st.rerun()  # a training finished: redraw the panels with its new model, while the others go on
-    st.session_state[P + "was_running"] = len(running)
+    st.session_state[P + "running_count"] = len(running)
     if polling and not jobs.keep_watching(runs):
         st.rerun()  # the last training (of any data) ended: a full run stops this polling
 

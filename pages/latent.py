@@ -17,13 +17,13 @@ through_app()  # a deep link to a fresh server must still go through app.py
 P = "lat_"  # this page's session-state prefix
 FACTORS = ("height", "width")
 STRIP_WIDTH = 880  # px: the widest picture strip that fits the page's main column
+GRID_N = {"tins": 12, "digits": 15}  # tiles per side of the decoded manifold
+IMAGE_SCALE = {8: 24, 28: 8, 32: 7}  # enlargement of a single decoded image, by its size
 
 
 def a_digit(d) -> str:
     """'a 3', but 'an 8'."""
     return f"an {d}" if int(d) == 8 else f"a {d}"
-GRID_N = {"tins": 12, "digits": 15}  # tiles per side of the decoded manifold
-IMAGE_SCALE = {8: 24, 28: 8, 32: 7}  # enlargement of a single decoded image, by its size
 
 st.title("🧭 Latent space: a map of the data in a few numbers")
 st.markdown(
@@ -227,6 +227,9 @@ if settings:
     c[2].caption("; ".join(settings) + ".")
 Z = ui.codes(model, dataset, idx_paths)
 n = len(X)
+# the tins' codes against their true factors, and which factor each dimension tracks (sections 2 and 8)
+factor_r = latent.factor_correlations(Z, targets) if has_factors else None
+roles = [latent.tracked_factor(row) for row in factor_r] if has_factors else []
 scale = IMAGE_SCALE.get(shape[0], max(1, 224 // shape[0]))
 
 # ---- 1. the latent map ---------------------------------------------------------------------------------------
@@ -292,8 +295,9 @@ with panel_guard("The latent map"):
               "In this plane the colours are partly mixed: its two axes do not each follow one true factor"
               + (", so tins of different sizes overlap here; " + (
                   "the PCA plane, or other dimensions, may show more. " if view.labels[0].startswith("z") else
-                  "two of the single dimensions may separate them better. ") if L > 2 else ", so the model has only partly sorted the tins by their height and width (a longer "
-                 "training usually sorts them better). "))
+                  "two of the single dimensions may separate them better. ") if L > 2 else
+                 ", so the model has only partly sorted the tins by their height and width (a longer training "
+                 "usually sorts them better). "))
              + words[0].upper() + words[1:] + ". In the grid, neighbouring tiles look alike: the decoder maps "
              "nearby points to similar tins.")
     elif has_labels:
@@ -358,8 +362,7 @@ def _slider_view() -> None:
 
 def slider_roles() -> str:
     """What the tins' sliders do, read from the codes' correlations with the true factors (section 8's table)."""
-    r = latent.factor_correlations(Z, targets)
-    roles = [latent.tracked_factor(row) for row in r]
+    r = factor_r
     named = {f: [f"z{k + 1}" for k, role in enumerate(roles) if role == f] for f in range(len(FACTORS))}
     idle = [f"z{k + 1}" for k, role in enumerate(roles) if role is None and np.abs(r[k]).max() < 0.3]
     mixed = [k for k, role in enumerate(roles) if role is None and np.abs(r[k]).max() >= 0.3]
@@ -422,8 +425,9 @@ def _interpolation_view() -> None:
     t_ = np.linspace(0, 1, steps, dtype=np.float32)[:, None, None]
     crossfade = (1 - t_) * X[a] + t_ * X[b]
     s = max(2, 64 // shape[0])
-    for images, caption in ((decoded, "In latent space: the real start image, the decoded steps, the real end image."),
-                            (crossfade, "In pixel space, for comparison: a cross-fade, (1 − t)·start + t·end.")):
+    for images, caption in (
+            (decoded, "In latent space: the real start image, the decoded steps, the real end image."),
+            (crossfade, "In pixel space, for comparison: a cross-fade, (1 − t)·start + t·end.")):
         strip = plots.image_grid(np.concatenate([X[a:a + 1], images, X[b:b + 1]]), columns=steps + 2, scale=s)
         st.image(strip, width=min(strip.shape[1], STRIP_WIDTH), caption=caption)  # shrunk to fit the column
     if a == b:
@@ -537,7 +541,8 @@ def _attribute_view() -> None:
         else:
             now, start = int(reads[-1]), int(reads[0])
             text += f". The classifier reads your decoded image as {a_digit(now)}" + (
-                f", not {a_digit(d)}." if now != d and strength > 0 else f", still {a_digit(d)}." if now == d and strength < 0 else ".")
+                f", not {a_digit(d)}." if now != d and strength > 0 else
+                f", still {a_digit(d)}." if now == d and strength < 0 else ".")
             seen = [int(r) for r in reads[1:-1]]  # the ladder's steps past the image itself
             hits = [i for i, r in enumerate(seen) if r == d]
             if start == d:
@@ -548,15 +553,16 @@ def _attribute_view() -> None:
             elif len(hits) == len(seen):
                 text += f" Along the ladder every step past the image itself reads as {a_digit(d)}."
             elif not hits:
-                text += (f" Along the ladder it never reads as {a_digit(d)}: from this image the straight line towards the "
-                         f"{d}s' mean code passes them by. Try another image, or another digit.")
+                text += (f" Along the ladder it never reads as {a_digit(d)}: from this image the straight line "
+                         f"towards the {d}s' mean code passes them by. Try another image, or another digit.")
             elif hits == list(range(hits[0], len(seen))):  # other digits first, then the target to the end
-                text += (f" Along the ladder it first reads as {a_digit(d)} at strength {strengths[hits[0] + 1]:.2f}, after "
-                         f"other digits: from this image the straight line reaches the {d}s only by way of them.")
+                text += (f" Along the ladder it first reads as {a_digit(d)} at strength "
+                         f"{strengths[hits[0] + 1]:.2f}, after other digits: from this image the straight line "
+                         f"reaches the {d}s only by way of them.")
             elif hits == list(range(hits[0], hits[-1] + 1)):  # one stretch of the target, then other digits
-                text += (f" Along the ladder it reads as {a_digit(d)} only part of the way: the {d}s fill a region of the "
-                         "latent space, not a whole direction, so a straight line from this image crosses them and "
-                         "comes out among other digits.")
+                text += (f" Along the ladder it reads as {a_digit(d)} only part of the way: the {d}s fill a region "
+                         "of the latent space, not a whole direction, so a straight line from this image crosses "
+                         "them and comes out among other digits.")
             else:
                 text += (f" Along the ladder it goes in and out of the {d}s: they fill a region of the latent space, "
                          "not a whole direction, and a straight line from this image wanders across its edge.")
@@ -691,16 +697,13 @@ with panel_guard("The measurements"):
                               scale=max(1, 64 // shape[0])),
              caption="Top: images of the data; bottom: decoded from their codes.")
     if has_factors:
-        r = latent.factor_correlations(Z, targets)
+        r = factor_r
         rows = [{"latent dimension": f"z{k + 1}", "r with height": f"{r[k, 0]:+.3f}",
-                 "r with width": f"{r[k, 1]:+.3f}",
-                 "tracks": "no single factor" if latent.tracked_factor(r[k]) is None
-                 else FACTORS[latent.tracked_factor(r[k])]}
-                for k in range(L)]
+                 "r with width": f"{r[k, 1]:+.3f}", "tracks": "no single factor" if f is None else FACTORS[f]}
+                for k, f in enumerate(roles)]
         st.table(rows)
         best = []
-        for k in range(L):
-            f = latent.tracked_factor(r[k])
+        for k, f in enumerate(roles):
             if f is not None:
                 other = 1 - f
                 best.append(f"z{k + 1} tracks the {FACTORS[f]} (|r| = {abs(r[k, f]):.2f}"

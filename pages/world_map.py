@@ -268,9 +268,11 @@ def _grow_view() -> None:
     stride = max(1, k // 1500)  # keep the curves light for large n
     finite = np.where(np.isfinite(logliks[:k:stride]), logliks[:k:stride], np.nan)
     right.image(png_uri(line_chart(shown[::stride], {"area": areas[:k:stride]}, "points n", "box area (deg²)",
-                                   width=440, height=230, xlim=(1, max(k, 2)), integer_x=True)), width="stretch", alt="box area against n")
+                                   width=440, height=230, xlim=(1, max(k, 2)), integer_x=True)),
+                width="stretch", alt="box area against n")
     right.image(png_uri(line_chart(shown[::stride], {"log-likelihood": finite}, "points n", "log L at the MLE",
-                                   width=440, height=230, xlim=(1, max(k, 2)), integer_x=True)), width="stretch", alt="log L against n")
+                                   width=440, height=230, xlim=(1, max(k, 2)), integer_x=True)),
+                width="stretch", alt="log L against n")
     note("The box only ever grows, in jumps, whenever a point lands outside it; between jumps the area stays put "
          "and each new point costs the same −log(area). The log-likelihood falls roughly linearly in n: more "
          "data, more to explain." + (" With one point the box has zero area and an infinite likelihood: a "
@@ -358,8 +360,7 @@ def _explorer_view() -> None:
                                title="log L as the east edge moves, the rest held" + (
                                    "" if theta[2] >= east[0] else f" (yours, {theta[2]:g}°, is off to the left)"),
                                band=(zero.min(), zero.max(), "L = 0 (log L = -inf)") if zero.size else None,
-                               marker=(theta[2], "your east edge") if theta[2] >= east[0] else None,
-                               xlim=(min(east[0], 179.0), 180.0))
+                               marker=(theta[2], "your east edge"), xlim=(min(east[0], 179.0), 180.0))
     right.image(png_uri(profile_chart), width="stretch", alt="likelihood profile")
     if ll == -np.inf:
         st.warning("At least one point lies outside your box, where p_model is 0, so the likelihood of the whole "

@@ -221,10 +221,10 @@ def _measure(_model, key: str, family: str, dataset: str, origin: str) -> dict:
         if dataset == "world":
             row["gap to floor"] = f"{bound}{nll - world.entropy():.3f}"
     else:
-        # the energy-based model has a density, but only up to a constant it cannot compute: no NLL to give
-        row[column] = "unknown (E(x) only, no normaliser)" if hasattr(_model, "energy") else "none (no density)"
+        unnormalised = hasattr(_model, "energy")  # a density only up to a constant it cannot compute: no NLL
+        row[column] = "unknown (E(x) only, no normaliser)" if unnormalised else "none (no density)"
         if dataset == "world":
-            row["gap to floor"] = "unknown" if hasattr(_model, "energy") else "none"
+            row["gap to floor"] = "unknown" if unnormalised else "none"
     return row
 
 
