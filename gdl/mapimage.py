@@ -62,10 +62,17 @@ def font(size: int = 12):
     return ImageFont.load_default(size=size)
 
 
+def margins(text_scale: float = 1.0) -> tuple[int, int, int, int]:
+    """The picture's margins (left, top, right, bottom) in pixels, for axis labels `text_scale` times the usual
+    size."""
+    return tuple(int(round(m * text_scale)) for m in MARGIN)
+
+
 @functools.lru_cache(maxsize=8)
-def _base(view: tuple[float, float, float, float], px_per_degree: float) -> np.ndarray:
+def _base(view: tuple[float, float, float, float], px_per_degree: float, text_scale: float = 1.0) -> np.ndarray:
     """RGB pixels (H, W, 3) of the land mask resampled to `view` (sea pale blue, beyond the world paler), with
-    the world's frame and labelled axes in the margins. Shared, read-only: callers copy it."""
+    the world's frame and labelled axes in the margins (labels `text_scale` times the usual size, for a picture
+    shown shrunk). Shared, read-only: callers copy it."""
     from PIL import Image, ImageDraw
 
     land, cell = world.mask()
@@ -81,7 +88,8 @@ def _base(view: tuple[float, float, float, float], px_per_degree: float) -> np.n
     plane[:] = OUTSIDE_RGB
     plane[inside] = plots.SEA_RGB
     plane[is_land] = plots.LAND_RGB
-    left, top, right, bottom = MARGIN
+    left, top, right, bottom = margins(text_scale)
+    size, tick = int(round(12 * text_scale)), int(round(3 * text_scale))
     img = Image.new("RGB", (w + left + right, h + top + bottom), (255, 255, 255))
     img.paste(Image.fromarray(plane, mode="RGB"), (left, top))
     draw = ImageDraw.Draw(img)
@@ -91,12 +99,12 @@ def _base(view: tuple[float, float, float, float], px_per_degree: float) -> np.n
     lat_step = 30 if lat1 - lat0 > 60 else 10
     for v in range(-360, 361, lon_step):
         if lon0 <= v <= lon1:
-            draw.line([(x_of(v), top + h), (x_of(v), top + h + 3)], fill=LABEL_RGB)
-            draw_text(draw, (x_of(v), top + h + 4), f"{v}°", fill=LABEL_RGB, font=font(12), anchor="ma")
+            draw.line([(x_of(v), top + h), (x_of(v), top + h + tick)], fill=LABEL_RGB)
+            draw_text(draw, (x_of(v), top + h + tick + 1), f"{v}°", fill=LABEL_RGB, font=font(size), anchor="ma")
     for v in range(-180, 181, lat_step):
         if lat0 <= v <= lat1:
-            draw.line([(left - 3, y_of(v)), (left, y_of(v))], fill=LABEL_RGB)
-            draw_text(draw, (left - 4, y_of(v)), f"{v}°", fill=LABEL_RGB, font=font(12), anchor="rm")
+            draw.line([(left - tick, y_of(v)), (left, y_of(v))], fill=LABEL_RGB)
+            draw_text(draw, (left - tick - 1, y_of(v)), f"{v}°", fill=LABEL_RGB, font=font(size), anchor="rm")
     draw.rectangle([x_of(-180), y_of(90), x_of(180), y_of(-90)], outline=FRAME_RGB)
     draw.rectangle([left - 1, top - 1, left + w, top + h], outline=FRAME_RGB)
     pixels = np.asarray(img).copy()
@@ -115,10 +123,12 @@ def _disk(radius: float) -> np.ndarray:
 class Canvas:
     """One map picture. Methods draw onto it and return the canvas, so calls chain; `png_uri()` finishes it."""
 
-    def __init__(self, view=WORLD, px_per_degree: float = 3.0):
+    def __init__(self, view=WORLD, px_per_degree: float = 3.0, text_scale: float = 1.0):
+        """`text_scale` enlarges the axis labels, for a picture that the page shows shrunk (a narrow column)."""
         self.view = tuple(float(v) for v in view)
         self.ppd = float(px_per_degree)
-        self.pixels = _base(self.view, self.ppd).copy()  # (H, W, 3)
+        self.margin = margins(text_scale)
+        self.pixels = _base(self.view, self.ppd, float(text_scale)).copy()  # (H, W, 3)
         self._legend: list[tuple[str, tuple, str]] = []
         self._overlays: list = []  # PIL drawing to do after the pixel work: (callable(draw))
 
@@ -127,13 +137,15 @@ class Canvas:
         """(n, 2) longitude, latitude -> (n, 2) pixel x, y (floats)."""
         X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
         lon0, _, _, lat1 = self.view
-        return np.column_stack([MARGIN[0] + (X[:, 0] - lon0) * self.ppd, MARGIN[1] + (lat1 - X[:, 1]) * self.ppd])
+        left, top = self.margin[:2]
+        return np.column_stack([left + (X[:, 0] - lon0) * self.ppd, top + (lat1 - X[:, 1]) * self.ppd])
 
     @property
     def plane(self) -> tuple[int, int, int, int]:
         """The map's pixel rectangle (x0, y0, x1, y1), exclusive at the far end."""
         h, w = self.pixels.shape[:2]
-        return MARGIN[0], MARGIN[1], w - MARGIN[2], h - MARGIN[3]
+        left, top, right, bottom = self.margin
+        return left, top, w - right, h - bottom
 
     # ---- layers -----------------------------------------------------------------------------------------
     def points(self, X, color=plots.DATA_COLOR, radius: float = 1.5, label: str | None = None,
@@ -299,14 +311,14 @@ class Canvas:
         for overlay in self._overlays:
             overlay(draw)
         if caption:
-            draw_text(draw, (MARGIN[0] + 6, MARGIN[1] + 4), caption, fill=TEXT_RGB, font=font(15), stroke_width=2,
-                      stroke_fill=(255, 255, 255))
+            draw_text(draw, (self.margin[0] + 6, self.margin[1] + 4), caption, fill=TEXT_RGB, font=font(15),
+                      stroke_width=2, stroke_fill=(255, 255, 255))
         if not self._legend:
             return img
         out = Image.new("RGB", (img.width, img.height + LEGEND_HEIGHT), (255, 255, 255))
         out.paste(img, (0, 0))
         draw = ImageDraw.Draw(out)
-        x, y = MARGIN[0], img.height + LEGEND_HEIGHT // 2
+        x, y = self.margin[0], img.height + LEGEND_HEIGHT // 2
         for label, color, kind in self._legend:
             if kind in ("dot", "marker"):
                 r = 4 if kind == "dot" else 6

@@ -27,6 +27,12 @@ def coverage(held_out: np.ndarray, samples: np.ndarray, radius: float = 2.0) -> 
     return float(np.mean(distance <= radius))
 
 
+def precision_near(held_out: np.ndarray, samples: np.ndarray, radius: float) -> float:
+    """Share of samples within `radius` of at least one held-out point: precision where no mask says where p_data
+    has mass (the 2-D toys). The mirror image of `coverage`."""
+    return coverage(samples, held_out, radius=radius)
+
+
 def held_out_nll(log_prob: np.ndarray) -> float:
     """-mean log p(x) over held-out points; +inf as soon as one point has probability zero."""
     log_prob = np.asarray(log_prob, dtype=np.float64)

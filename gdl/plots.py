@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 LAND_RGB = (214, 196, 160)  # sand
 SEA_RGB = (210, 228, 242)  # pale blue
 DATA_COLOR = "#1d4ed8"  # p_data samples: blue
+REFERENCE_COLOR = "#94a3b8"  # the data drawn faintly under a model's samples: grey
 MODEL_COLOR = "#c2410c"  # p_model (box, samples): orange, as in the book
 MLE_COLOR = "#15803d"  # the maximum-likelihood box: green
 BAD_COLOR = "#dc2626"  # points the box misses: red
@@ -69,7 +70,7 @@ def scatter_figure(X: np.ndarray, title: str, color: str = DATA_COLOR, height: i
     fig = go.Figure()
     if reference is not None:
         fig.add_trace(go.Scattergl(x=reference[:, 0], y=reference[:, 1], mode="markers", name="data",
-                                   marker=dict(size=2, color="#94a3b8", opacity=0.4), hoverinfo="skip"))
+                                   marker=dict(size=2, color=REFERENCE_COLOR, opacity=0.4), hoverinfo="skip"))
     fig.add_trace(go.Scattergl(x=X[:, 0], y=X[:, 1], mode="markers", name="samples", hoverinfo="skip",
                                marker=dict(size=2.5, color=color, opacity=0.6)))
     fig.update_layout(title=dict(text=title, font=dict(size=14)), height=height, showlegend=False,

@@ -77,31 +77,48 @@ if not families:
     st.info("Choose at least one family.")
     st.stop()
 
-# ---- the panels ------------------------------------------------------------------------------------------
-st.header("Samples, densities and losses")
-
-
+# ---- which models ------------------------------------------------------------------------------------------
 TRAINED = P + "trained"  # (dataset, family) -> the latest model this session trained (a later run may bring none)
 st.session_state.setdefault(TRAINED, {})
+SHOW = P + "show_" + dataset  # "trained here" or "pretrained checkpoints", for this data
+for (d, f), job in runs.items():  # keep each run's model once it ends; a run cancelled before its first step has none
+    if job.status in ("done", "cancelled") and job.result is not None and \
+            st.session_state[TRAINED].get((d, f)) is not job.result:
+        st.session_state[TRAINED][(d, f)] = job.result
+        if d == dataset:
+            st.session_state[SHOW] = "trained here"  # a run has just ended: show what it made
+trained_here = {f for (d, f) in st.session_state[TRAINED] if d == dataset}
+has_checkpoints = compare.has_checkpoints(dataset)
+show = "trained here"
+if trained_here and has_checkpoints:  # both kinds exist: neither replaces the other, you choose
+    show = st.radio("Models shown", ["trained here", "pretrained checkpoints"], horizontal=True, key=SHOW,
+                    help="The pretrained checkpoints stay one click away after a Retrain. A family not trained "
+                         "here shows its checkpoint under either choice.")
 
 
 def model_source(family: str) -> tuple[str, object]:
-    """(origin, model) for a family: this session's latest trained model, else the shipped checkpoint (None if
-    none). A newer run that was cancelled before it trained anything leaves the earlier model in place."""
-    job = runs.get((dataset, family))
-    if job is not None and job.status in ("done", "cancelled") and job.result is not None:
-        st.session_state[TRAINED][(dataset, family)] = job.result
-    if (dataset, family) in st.session_state[TRAINED]:
+    """(origin, model) for a family: this session's latest trained model (unless the checkpoints are chosen), else
+    the shipped checkpoint (None if none)."""
+    if show == "trained here" and (dataset, family) in st.session_state[TRAINED]:
         return "trained here", st.session_state[TRAINED][(dataset, family)]
     return "checkpoint", cache.shipped_model(family, dataset)
 
 
+# ---- the panels ------------------------------------------------------------------------------------------
+st.header("Samples, densities and losses")
 source = {}  # family -> (origin, model); a family whose checkpoint cannot be loaded gets its message in its panel
 reference = None
 with panel_guard("The data"):
     reference = compare.reference_data(dataset)
 if reference is None:
     st.stop()
+c = st.columns([1, 2])
+with c[0], panel_guard("The data"):
+    st.subheader("The data")
+    compare.draw_data(dataset, reference)
+with c[1]:
+    st.subheader("How to read the panels")
+    note(compare.reading_note(dataset, families))
 for start in range(0, len(families), 3):
     cols = st.columns(3)
     for col, family in zip(cols, families[start:start + 3]):
@@ -124,12 +141,6 @@ for start in range(0, len(families), 3):
                             key=f"{P}loss_{family}", config={"displayModeBar": False})
             st.caption(compare.LOSS_CAPTIONS[family])
 
-note(compare.WHAT_TO_LOOK_FOR[compare.kind_of(dataset)] + " The explicit-density families (autoregressive, flow) "
-     "also report an exact likelihood (lower NLL is better); VAE and diffusion report a bound; the energy-based "
-     "model knows its density only up to a constant it cannot compute, and the GAN has none at all."
-     + (" The GAN's second picture is its discriminator D(x), not a density: D is high where real data lies and the "
-        "generator does not yet put its samples." if source.get("gan", (None, None))[1] is not None and not data.is_image(dataset) else ""))
-
 # ---- the measurements ------------------------------------------------------------------------------------
 st.header("The measurements")
 with panel_guard("The measurements"), st.spinner("Measuring…"):
@@ -142,10 +153,9 @@ with panel_guard("The measurements"), st.spinner("Measuring…"):
             "The trainings above fill this table as each one ends." if active else
             "Press **Retrain** to train them."))
     else:
-        yardstick = [compare.real_digits_row()] if data.is_image(dataset) else []
-        shown = yardstick + [row for row in rows if row is not None]
-        if shown:  # while every row is still being measured, the note above stands alone, not over an empty table
-            st.dataframe(shown, hide_index=True, column_config={
+        measured = [row for row in rows if row is not None]
+        if measured:  # while every row is still being measured, the note above stands alone, not over an empty table
+            st.dataframe([compare.yardstick_row(dataset)] + measured, hide_index=True, column_config={
                 "nearest_train_distance": st.column_config.NumberColumn("nearest train", format="%.2f")})
             st.caption(compare.MEASURE_CAPTIONS[compare.kind_of(dataset)])
 

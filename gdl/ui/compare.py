@@ -16,19 +16,26 @@ COSTLY_FIELD_STEP = {"diffusion": 6.0}  # world cells for a family whose density
 N_SAMPLES = 2000
 MEASURE_SEED = 0  # the measurements always use these samples (the page's default seed, so they are shared)
 N_HELD_OUT = 5000
+TOY_RADIUS = 0.1  # a toy's sample is "on the data" within this distance of a held-out point (the noise's width)
+YARDSTICK_SEED = cache.HELD_OUT_SEED + 1  # the yardstick row's fresh real points: no training or held-out set
+TEXT_SCALE = 2.0  # the world panels' axis labels, twice the usual size: the pictures show at about half their width
 FIELD_RANGE = 10.0  # nats: a density panel's colours span at most this far below its peak (e^-10 looks like 0)
 _VAE_BOUND = (f"The VAE's bound is the importance-weighted one (Burda et al., {IWAE_SAMPLES} draws per point), "
               "tighter than the ELBO it trains on. ")
 MEASURE_CAPTIONS = {
     "world": "Measured on 5,000 held-out points and 2,000 samples: precision = share of samples on land; "
              "coverage = share of held-out points within 2° of a sample; NLL in nats (≤ marks a bound from a "
-             "lower-bound family); gap = NLL − the entropy floor log A. " + _VAE_BOUND + "The diffusion model's "
+             "lower-bound family); gap = NLL − the entropy floor log A. The first row scores 2,000 fresh real "
+             "points the same way: what a perfect model would reach. " + _VAE_BOUND + "The diffusion model's "
              "bound has slack (each of its Gaussian denoising steps adds some), so its true NLL lies lower by an "
              "unknown amount: judge diffusion by its precision and coverage too.",
-    "points": "Held-out NLL in nats on 5,000 points the families never saw (≤ marks a bound from a lower-bound "
-              "family); lower is better. " + _VAE_BOUND + "The diffusion model's bound has slack (each of its "
-              "Gaussian denoising steps adds some), so its true NLL lies lower by an unknown amount: do not rank "
-              "it against the exact ones.",
+    "points": f"Measured on 5,000 held-out points the families never saw and 2,000 samples: precision = share of "
+              f"samples within {TOY_RADIUS:g} of a held-out point (on the data, not in the gaps); coverage = share "
+              f"of held-out points within {TOY_RADIUS:g} of a sample (no part of the data left out); NLL in nats "
+              "(≤ marks a bound from a lower-bound family), lower is better. The first row scores 2,000 fresh real "
+              "points the same way: what a perfect model would reach. " + _VAE_BOUND + "The diffusion model's "
+              "bound has slack (each of its Gaussian denoising steps adds some), so its true NLL lies lower by an "
+              "unknown amount: do not rank it against the exact ones.",
     "image": "Measured on 500 samples. Confidence: how sure a classifier trained on real digits is about each "
              "sample; evenness: 1 when all ten digits appear equally; nearest train: mean distance to the closest "
              "training image (near 0 would mean copies). The first row scores 297 real digits the classifier never "
@@ -52,7 +59,7 @@ LOSS_CAPTIONS = {  # under each family's loss chart: what its curves are
     "autoregressive": "Loss: the negative log-likelihood of the training batch, −Σ log p(x_i | x_<i) (nats).",
     "flow": "Loss: the negative log-likelihood of the training batch by the change of variables (nats).",
 }
-WHAT_TO_LOOK_FOR = {  # the note under the panels
+WHAT_TO_LOOK_FOR = {  # the note beside the data
     "world": "Sharp, land-shaped samples with few in the sea mean high precision; samples over every continent mean "
              "good coverage.",
     "points": "A good fit traces the grey data's shape: samples on every part of it, and few in the gaps between "
@@ -61,6 +68,46 @@ WHAT_TO_LOOK_FOR = {  # the note under the panels
              "evenness; a nearest training image about as far away as a real new digit's means the family is not "
              "copying.",
 }
+
+
+PANELS = {  # the note beside the data: what each family's panel holds
+    "world": "Each family's panel shows 2,000 of its samples on the map, then its field over the plane (darker = "
+             "higher), then its training loss.",
+    "points": "Each family's panel shows 2,000 of its samples (coloured) over the grey data, then its field over "
+              "the plane (brighter = higher), then its training loss.",
+    "image": "Each family's panel shows 32 of its samples, then its training loss.",
+}
+THE = {"vae": "the VAE", "gan": "the GAN", "ebm": "the energy-based model", "diffusion": "the diffusion model",
+       "autoregressive": "the autoregressive model", "flow": "the normalizing flow"}
+_WHAT_THEY_KNOW = (  # (families, what one knows of p(x), what two know): the note names only the families shown
+    (("autoregressive", "flow"), "computes p(x) exactly (lower NLL is better)", "compute p(x) exactly (lower NLL is "
+                                                                                  "better)"),
+    (("vae", "diffusion"), "reports a bound on it", "report a bound on it"),
+    (("ebm",), "knows it only up to a constant it cannot compute (its picture is the negative energy −E(x))", ""),
+    (("gan",), "has no density at all", ""),
+)
+_GAN_FIELD = (" The GAN's second picture is its discriminator D(x), not a density: D is high where real data lies "
+              "and the generator does not yet put its samples.")
+
+
+def reading_note(dataset: str, families: list[str]) -> str:
+    """How to read the panels of `families` on `dataset`, and what each of them knows of p(x)."""
+    kind = kind_of(dataset)
+    parts = []
+    for group, one, two in _WHAT_THEY_KNOW:
+        shown = [f for f in group if f in families]
+        if shown:
+            parts.append(" and ".join(THE[f] for f in shown) + " " + (one if len(shown) == 1 else two))
+    knows = ("; ".join(parts) + ".") if parts else ""
+    gan_field = _GAN_FIELD if "gan" in families and kind != "image" else ""
+    return f"{WHAT_TO_LOOK_FOR[kind]} {PANELS[kind]} Of p(x) itself, {knows}{gan_field}"
+
+
+def has_checkpoints(dataset: str) -> bool:
+    """Whether any family has a pretrained checkpoint for `dataset` (the world map and the digits)."""
+    from gdl import checkpoints
+
+    return any(checkpoints.shipped_path(f, dataset).is_file() for f in models.NEURAL)
 
 
 def kind_of(dataset: str) -> str:
@@ -145,17 +192,43 @@ def _field(_model, key: str, dataset: str):
     return xs, ys, z.reshape(gy.shape), title, bar
 
 
+def _map() -> Canvas:
+    """A world map for a narrow panel (what it shows is said in a caption under it, in the page's own text)."""
+    return Canvas(px_per_degree=1.5, text_scale=TEXT_SCALE)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _world_pictures(_model, key: str, family: str, seed: int) -> tuple[str, str | None]:
-    """The family's samples on the world map, and its field over the plane (None where it has none), as PNGs."""
+def _world_pictures(_model, key: str, family: str, seed: int) -> tuple[str, str | None, str | None]:
+    """The family's samples on the world map, and its field over the plane (None where it has none), as PNGs,
+    and the field's title."""
     color = plots.FAMILY_COLORS.get(family, plots.MODEL_COLOR)
     samples = _samples(_model, key, N_SAMPLES, seed)
-    samples_png = Canvas(px_per_degree=1.5).points(samples, color, radius=1.5, label="samples").png_uri()
+    samples_png = _map().points(samples, color, radius=1.5).png_uri()
     field = _field(_model, key, "world")
     if field is None:
-        return samples_png, None
+        return samples_png, None, None
     xs, ys, z, title, _ = field
-    return samples_png, Canvas(px_per_degree=1.5).density(xs, ys, z, label=f"{title}: darker = higher").png_uri()
+    return samples_png, _map().density(xs, ys, z, label=None).png_uri(), title
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _world_data_picture() -> str:
+    return _map().points(reference_data("world")[:N_SAMPLES], plots.DATA_COLOR, radius=1.5).png_uri()
+
+
+def draw_data(dataset: str, reference: np.ndarray) -> None:
+    """The data every family learns from, drawn in the panels' own frame."""
+    if data.is_image(dataset):
+        st.image(plots.image_grid(reference[:32], columns=8, scale=4), width="stretch",
+                 caption="32 real digits, the kind of image every family learns to make")
+    elif dataset == "world":
+        st.image(_world_data_picture(), width="stretch", caption=f"{N_SAMPLES:,} points drawn uniformly from the "
+                 "land: what a perfect model's samples would look like")
+    else:
+        st.plotly_chart(plots.scatter_figure(reference[:1500], "held-out data", color=plots.REFERENCE_COLOR,
+                                             reference=reference[:1500]),
+                        key="cmp_data_scatter", config={"displayModeBar": False})
+        st.caption("1,500 points of the data, never trained on: the grey under every family's samples")
 
 
 # ---- first-time work in the background ---------------------------------------------------------------------
@@ -182,10 +255,10 @@ def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: s
         if pictures is None:
             st.info(PENDING_NOTE)
             return
-        samples_png, field_png = pictures
-        st.image(samples_png, width="stretch", alt=f"{family} samples")
+        samples_png, field_png, title = pictures
+        st.image(samples_png, width="stretch", caption=f"{N_SAMPLES:,} samples", alt=f"{family} samples")
         if field_png:
-            st.image(field_png, width="stretch", alt=f"{family} field")
+            st.image(field_png, width="stretch", caption=f"{title}: darker = higher", alt=f"{family} field")
         return
     samples = _samples(model, key, N_SAMPLES, seed)
     st.plotly_chart(plots.scatter_figure(samples, "samples", color=color, reference=reference[:1500]),
@@ -200,7 +273,6 @@ def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: s
 @st.cache_data(show_spinner=False, max_entries=128)
 def _measure(_model, key: str, family: str, dataset: str, origin: str) -> dict:
     from gdl.bench import digit_scores, tightest_nll
-    from gdl.metrics import coverage, precision_on_land
 
     reference = reference_data(dataset)
     row = {"family": models.DISPLAY_NAMES[family], "source": origin}
@@ -208,11 +280,8 @@ def _measure(_model, key: str, family: str, dataset: str, origin: str) -> dict:
         clf = cache.digit_judge()[0]  # trained once per server, not once per family measured
         train = training_data(dataset, 0, 0)  # every image the families on this page train on (all the digits)
         row.update(_rounded(digit_scores(_samples(_model, key, 500, 1), clf, train)))
-    else:
-        samples = _samples(_model, key, N_SAMPLES, MEASURE_SEED)  # the default panel's samples: computed once
-        if dataset == "world":
-            row["precision (on land)"] = round(precision_on_land(samples), 3)
-            row["coverage (2°)"] = round(coverage(reference, samples, radius=2.0), 3)
+    else:  # the default panel's samples: computed once
+        row.update(_point_scores(_samples(_model, key, N_SAMPLES, MEASURE_SEED), dataset))
     column = NLL_COLUMN["image" if data.is_image(dataset) else "points"]
     if _model.log_prob_kind != "none":
         nll = tightest_nll(_model, reference)  # for the VAE, its importance-weighted bound, as in the benchmark
@@ -226,6 +295,36 @@ def _measure(_model, key: str, family: str, dataset: str, origin: str) -> dict:
         if dataset == "world":
             row["gap to floor"] = "unknown" if unnormalised else "none"
     return row
+
+
+def _point_scores(samples: np.ndarray, dataset: str) -> dict:
+    """Precision and coverage of 2-D samples against the held-out points, as the table's columns."""
+    from gdl.metrics import coverage, precision_near, precision_on_land
+
+    reference = reference_data(dataset)
+    if dataset == "world":
+        return {"precision (on land)": round(precision_on_land(samples), 3),
+                "coverage (2°)": round(coverage(reference, samples, radius=2.0), 3)}
+    return {f"precision (within {TOY_RADIUS:g})": round(precision_near(reference, samples, TOY_RADIUS), 3),
+            f"coverage ({TOY_RADIUS:g})": round(coverage(reference, samples, radius=TOY_RADIUS), 3)}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def real_points_row(dataset: str) -> dict:
+    """The yardstick row of a 2-D table: a fresh draw of real points, scored as the samples are."""
+    fresh = data.load(dataset, n=N_SAMPLES, seed=YARDSTICK_SEED)
+    row = {"family": f"real data ({N_SAMPLES:,} fresh points)", "source": "data", **_point_scores(fresh, dataset)}
+    if dataset == "world":  # the true density's NLL is the floor itself
+        row[NLL_COLUMN["points"]] = f"{world.entropy():.3f} (the floor)"
+        row["gap to floor"] = "0"
+    else:
+        row[NLL_COLUMN["points"]] = "- (no closed form here)"
+    return row
+
+
+def yardstick_row(dataset: str) -> dict:
+    """The table's first row: real data scored as the families' samples are."""
+    return real_digits_row() if data.is_image(dataset) else real_points_row(dataset)
 
 
 def _rounded(scores: dict) -> dict:

@@ -244,7 +244,8 @@ def report(job: Job, model):
                        "model it had.")
         return None
     if history.status == "cancelled" and job.message:  # stopped from outside: keep the reason, add the count
-        job.message = f"{job.message.rstrip('.')}, after {history.steps} steps; the model trained so far is kept."
+        job.message = (f"{job.message.rstrip('.')}, after {history.steps} steps; what it learned so far is now the "
+                       "model *trained here*.")
     else:
         job.message = history.message
         if history.status == "done":

@@ -15,9 +15,17 @@ PAGE = script("pages/compare.py")
 def test_compare_page_shows_a_panel_and_a_measurement_row_per_family():
     at = settled(AppTest.from_file(PAGE, default_timeout=180).run())
     assert not at.exception, at.exception
-    assert [s.value for s in at.subheader] == [DISPLAY_NAMES[f] for f in NEURAL]  # one panel per family, in order
+    assert [s.value for s in at.subheader] == ["The data", "How to read the panels"] + [
+        DISPLAY_NAMES[f] for f in NEURAL]  # the data, then one panel per family, in order
     table = at.dataframe[0].value
-    assert len(table) == 6 and set(table["source"]) == {"checkpoint"}
+    assert len(table) == 7 and list(table["source"]) == ["data"] + ["checkpoint"] * 6
+    # the first row is real data scored the same way: every point on land, NLL the entropy floor itself
+    from gdl.data import world
+
+    real = table.iloc[0]
+    assert real["precision (on land)"] == 1.0 and real["held-out NLL"] == f"{world.entropy():.3f} (the floor)"
+    assert (table["coverage (2°)"].iloc[1:] <= real["coverage (2°)"] + 0.05).all()  # 2,000 samples cover that much
+    assert not at.radio  # nothing trained here yet: no choice of models to show
     # every loss chart names its curves in words, and a caption under it says what they are
     legends = [{trace.get("name") for trace in json.loads(chart.proto.spec)["data"]} for chart in at.get("plotly_chart")]
     assert {"D's loss", "G's loss", "D(real)", "D(fake)"} in legends
@@ -65,9 +73,13 @@ def test_retrain_trains_in_the_background_and_the_page_then_shows_the_new_model(
         if table is not None and "source" in table.columns and "trained here" in set(table["source"]):
             break
     assert not at.exception, at.exception
-    row = at.dataframe[0].value.iloc[0]
+    real, row = at.dataframe[0].value.iloc[0], at.dataframe[0].value.iloc[1]
     assert row["source"] == "trained here"
     assert float(str(row["held-out NLL"]).lstrip("≤ ")) < 3.0  # two moons: a real fit, not a blank
+    # precision and coverage against the held-out points, beside a fresh draw of real points scored the same way
+    assert real["source"] == "data" and real["precision (within 0.1)"] >= 0.99 and real["coverage (0.1)"] >= 0.99
+    assert 0.5 < row["precision (within 0.1)"] <= 1 and 0.5 < row["coverage (0.1)"] <= 1
+    assert not at.radio  # no checkpoints for the toys: nothing to choose between
 
 
 def test_compare_on_digits_measures_every_family_beside_real_digits():
@@ -108,9 +120,9 @@ def test_a_retrain_cancelled_before_it_trains_keeps_the_model_trained_before():
         time.sleep(1)
         settled(at.run())
     assert not at.exception
-    row = at.dataframe[0].value.iloc[0]
+    row = at.dataframe[0].value.iloc[1]  # under the real data's row
     assert row["source"] == "trained here"  # the first run's model, not the checkpoint (there is none for moons)
-    assert row["held-out NLL"] == first.iloc[0]["held-out NLL"]
+    assert row["held-out NLL"] == first.iloc[1]["held-out NLL"]
 
 
 def test_a_training_goes_on_while_the_page_shows_other_data(monkeypatch):
@@ -154,3 +166,36 @@ def test_a_density_panel_spans_at_most_ten_nats_below_its_peak():
     xs, ys, z, title, bar = compare._field(model, "test-kde-0.05", "spirals")
     assert title == "log density" and z.shape == (len(ys), len(xs))
     assert z.max() - z.min() == pytest.approx(compare.FIELD_RANGE)
+
+
+def test_after_a_retrain_the_checkpoints_stay_one_click_away():
+    """A Retrain used to replace the checkpoint for the rest of the session (and a cancelled one, with a model of a
+    few seconds' training): the page now offers both."""
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at.multiselect(key="cmp_families").set_value(["flow"])
+    at.slider(key="cmp_budget").set_value(5)
+    at.number_input(key="cmp_n").set_value(500)
+    settled(at.run())
+    checkpoint = at.dataframe[0].value.iloc[1]
+    assert checkpoint["source"] == "checkpoint"
+    at.button(key="cmp_retrain").click().run()
+    trained = _wait_for_source(at, "trained here").iloc[1]
+    assert at.radio(key="cmp_show_world").value == "trained here"  # the page shows what the run made
+    assert trained["held-out NLL"] != checkpoint["held-out NLL"]
+    at.radio(key="cmp_show_world").set_value("pretrained checkpoints")
+    settled(at.run())
+    again = at.dataframe[0].value.iloc[1]
+    assert again["source"] == "checkpoint" and again["held-out NLL"] == checkpoint["held-out NLL"]
+    assert any("checkpoint" in c.value for c in at.caption)
+
+
+def test_the_reading_note_speaks_only_of_the_families_on_the_page():
+    from gdl.ui.compare import reading_note
+
+    gan_only = reading_note("world", ["gan"])
+    assert "the GAN has no density at all" in gan_only and "discriminator D(x)" in gan_only
+    assert "autoregressive" not in gan_only and "VAE" not in gan_only and "energy" not in gan_only
+    two = reading_note("moons", ["flow", "autoregressive", "vae"])
+    assert "the autoregressive model and the normalizing flow compute p(x) exactly" in two
+    assert "the VAE reports a bound" in two and "GAN" not in two
+    assert "discriminator" not in reading_note("digits", ["gan"])  # images: no field over a plane

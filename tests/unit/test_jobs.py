@@ -104,7 +104,7 @@ def test_the_report_of_a_finished_run_says_whether_you_cancelled_it_and_that_the
     job.cancel.set()
     job.message = jobs.CANCELLED_BY_YOU + "."  # what every page's Cancel button writes
     assert jobs.report(job, model) is model
-    assert job.message == "Cancelled by you, after 42 steps; the model trained so far is kept."
+    assert job.message == "Cancelled by you, after 42 steps; what it learned so far is now the model *trained here*."
     finished = SimpleNamespace(history_=TrainResult(steps=99, status="done", message="Trained 99 steps in 5.0 s."))
     job.status, job.message = "running", jobs.CANCELLED_BY_YOU + "."
     assert jobs.report(job, finished) is finished  # Cancel pressed as the budget ran out: it trained in full

@@ -97,3 +97,20 @@ def test_a_path_that_leaves_the_map_is_cut_at_its_frame_and_a_marker_beyond_it_i
     outside = np.ones(img.shape[:2], bool)
     outside[y0:y1, x0:x1] = False
     assert np.array_equal(img[outside], blank[outside])  # axes, labels and margins untouched
+
+
+def test_larger_axis_labels_widen_the_margins_and_move_the_map_with_them():
+    """Compare shows its maps at about half their width: text_scale=2 keeps their axis labels legible there."""
+    from gdl.mapimage import margins
+
+    small, large = Canvas(px_per_degree=1.5), Canvas(px_per_degree=1.5, text_scale=2.0)
+    assert margins(2.0) == tuple(2 * m for m in MARGIN) and large.plane[:2] == margins(2.0)[:2]
+    np.testing.assert_allclose(large.to_px([[-180, 90], [180, -90]]),
+                               [margins(2.0)[:2], [margins(2.0)[0] + 540, margins(2.0)[1] + 270]])
+    assert large.pixels.shape[1] - small.pixels.shape[1] == sum(margins(2.0)[::2]) - sum(MARGIN[::2])
+
+    def label_rows(canvas):  # rows under the map that hold the longitude labels' ink
+        ink = np.any(canvas.pixels[canvas.plane[3] + 6:] < 200, axis=2)
+        return int(np.any(ink, axis=1).sum())
+
+    assert label_rows(large) >= 1.7 * label_rows(small)  # the labels themselves are drawn larger

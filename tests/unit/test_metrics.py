@@ -21,3 +21,11 @@ def test_held_out_nll_is_minus_the_mean_and_infinite_once_a_point_is_impossible(
 def test_precision_on_land_counts_the_book_points():
     new_york, pacific = [-73.9352, 40.7306], [142.1996, 11.3493]  # (longitude, latitude)
     assert precision_on_land(np.array([new_york, pacific, new_york, new_york])) == pytest.approx(0.75)
+
+
+def test_precision_near_counts_samples_within_the_radius_of_a_held_out_point():
+    from gdl.metrics import precision_near
+
+    held_out = np.array([[0.0, 0.0], [5.0, 5.0]])
+    samples = np.array([[0.05, 0.0], [0.0, 0.1], [0.2, 0.0], [5.0, 4.8]])  # in, on the edge, out, out
+    assert precision_near(held_out, samples, radius=0.1) == 0.5
