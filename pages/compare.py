@@ -21,6 +21,8 @@ st.markdown(
     "**Retrain** to train them here, live, on **the same data with the same time budget**: the data, seed, "
     "budget, training points and device you choose below take effect when you press it."
 )
+with st.expander("📖 New to the words here? NLL, bounds, precision, coverage, energy…"):
+    st.markdown(compare.glossary_markdown())
 
 c = st.columns([2, 3])
 dataset = c[0].selectbox("Data", list(DATASETS), format_func=DATASETS.get, key=P + "data", persist_state="session")

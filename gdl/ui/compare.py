@@ -83,11 +83,39 @@ _WHAT_THEY_KNOW = (  # (families, what one knows of p(x), what two know): the no
     (("autoregressive", "flow"), "computes p(x) exactly (lower NLL is better)", "compute p(x) exactly (lower NLL is "
                                                                                   "better)"),
     (("vae", "diffusion"), "reports a bound on it", "report a bound on it"),
-    (("ebm",), "knows it only up to a constant it cannot compute (its picture is the negative energy −E(x))", ""),
+    (("ebm",), "knows it only up to a constant it cannot compute", ""),
     (("gan",), "has no density at all", ""),
 )
 _GAN_FIELD = (" The GAN's second picture is its discriminator D(x), not a density: D is high where real data lies "
-              "and the generator does not yet put its samples.")
+              "and the generator does not yet put its samples, low where its samples are, and left in between "
+              "where neither lies.")
+
+
+GLOSSARY = (  # the page's words, for a newcomer (an expander under the introduction)
+    ("p_data, p_model", "the unknown distribution the data come from, and the model's attempt to mimic it."),
+    ("sample", "a new point (or image) the model makes up; a good model's samples look like fresh data."),
+    ("likelihood, NLL", "how probable the model finds real points it never saw: the negative log-likelihood "
+                        "−mean log p_model(x), in nats (natural-log units). Lower is better."),
+    ("bound (≤)", "a family that cannot compute p(x) exactly may compute a number it is sure lies above the true "
+                  "NLL (the VAE's ELBO, diffusion's bound). Its true NLL is at or below the number shown."),
+    ("entropy floor", "the NLL of p_data itself (on the world map, log of the land's area): no model can do better "
+                      "on average. The gap is how far a model stays above it."),
+    ("precision, coverage", "the share of samples that land where the data are, and the share of the data that "
+                            "has a sample nearby. A model can be precise but miss whole regions (low coverage)."),
+    ("energy E(x)", "the energy-based model's score: low where data are likely. p(x) is proportional to e^−E(x), "
+                    "but the constant that makes it a density is out of reach."),
+    ("Langevin dynamics", "how the energy-based model samples: small steps downhill in energy, with a little "
+                          "noise at each."),
+    ("discriminator D(x)", "the GAN's second network, which guesses whether x is real (D near 1) or made by the "
+                           "generator (near 0)."),
+    ("checkpoint", "a model trained earlier and saved with the app; 'trained here' is one you trained on this "
+                   "page."),
+)
+
+
+def glossary_markdown() -> str:
+    """The glossary as a Markdown list."""
+    return "\n".join(f"- **{term}**: {meaning}" for term, meaning in GLOSSARY)
 
 
 def reading_note(dataset: str, families: list[str]) -> str:
@@ -97,7 +125,9 @@ def reading_note(dataset: str, families: list[str]) -> str:
     for group, one, two in _WHAT_THEY_KNOW:
         shown = [f for f in group if f in families]
         if shown:
-            parts.append(" and ".join(THE[f] for f in shown) + " " + (one if len(shown) == 1 else two))
+            parts.append(" and ".join(THE[f] for f in shown) + " " + (one if len(shown) == 1 else two)
+                         + (" (its second picture is its negative energy −E(x))" if group == ("ebm",) and
+                            kind != "image" else ""))
     knows = ("; ".join(parts) + ".") if parts else ""
     gan_field = _GAN_FIELD if "gan" in families and kind != "image" else ""
     return f"{WHAT_TO_LOOK_FOR[kind]} {PANELS[kind]} Of p(x) itself, {knows}{gan_field}"

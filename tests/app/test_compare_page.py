@@ -26,6 +26,8 @@ def test_compare_page_shows_a_panel_and_a_measurement_row_per_family():
     assert real["precision (on land)"] == 1.0 and real["held-out NLL"] == f"{world.entropy():.3f} (the floor)"
     assert (table["coverage (2°)"].iloc[1:] <= real["coverage (2°)"] + 0.05).all()  # 2,000 samples cover that much
     assert not at.radio  # nothing trained here yet: no choice of models to show
+    words = " ".join(m.value for m in at.expander[0].markdown)  # the glossary for newcomers
+    assert all(term in words for term in ("**likelihood, NLL**", "**entropy floor**", "**precision, coverage**"))
     # every loss chart names its curves in words, and a caption under it says what they are
     legends = [{trace.get("name") for trace in json.loads(chart.proto.spec)["data"]} for chart in at.get("plotly_chart")]
     assert {"D's loss", "G's loss", "D(real)", "D(fake)"} in legends
@@ -198,4 +200,6 @@ def test_the_reading_note_speaks_only_of_the_families_on_the_page():
     two = reading_note("moons", ["flow", "autoregressive", "vae"])
     assert "the autoregressive model and the normalizing flow compute p(x) exactly" in two
     assert "the VAE reports a bound" in two and "GAN" not in two
+    assert "negative energy" in reading_note("world", ["ebm"])
     assert "discriminator" not in reading_note("digits", ["gan"])  # images: no field over a plane
+    assert "picture" not in reading_note("digits", ["ebm"]).split("Of p(x)")[1]
