@@ -81,6 +81,11 @@ def test_retrain_trains_in_the_background_and_the_page_then_shows_the_new_model(
     # precision and coverage against the held-out points, beside a fresh draw of real points scored the same way
     assert real["source"] == "data" and real["precision (within 0.1)"] >= 0.99 and real["coverage (0.1)"] >= 0.99
     assert 0.5 < row["precision (within 0.1)"] <= 1 and 0.5 < row["coverage (0.1)"] <= 1
+    from gdl.ui.compare import floor_nll  # the true moons' NLL on the held-out points: no model beats it on average
+
+    assert real["held-out NLL"] == f"{floor_nll('moons'):.3f} (the floor)" and real["gap to floor"] == "0"
+    nll = float(str(row["held-out NLL"]).lstrip("≤ "))
+    assert float(str(row["gap to floor"]).lstrip("≤ ")) == pytest.approx(nll - floor_nll("moons"), abs=2e-3)
     assert not at.radio  # no checkpoints for the toys: nothing to choose between
 
 
