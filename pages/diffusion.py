@@ -8,7 +8,7 @@ from gdl.data import world
 from gdl.mapimage import png_uri
 from gdl.ui import background, jobs
 from gdl.ui import diffusion as dui
-from gdl.ui.widgets import guarded, note, panel_guard, ranged, through_app, within
+from gdl.ui.widgets import a_digit, guarded, note, panel_guard, ranged, through_app, within
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -34,6 +34,9 @@ c = st.columns([2, 3])
 dataset = c[0].selectbox("Data", list(dui.DATASETS), format_func=dui.DATASETS.get, key=P + "data",
                          persist_state="session")
 job = st.session_state[RUNS].get(dataset)
+if job is not None and job.finished and job.result is not None and st.session_state.get(P + "watched") is job:
+    st.session_state[P + "source_" + dataset] = "trained here"  # a training seen running has ended: show its model
+    st.session_state[P + "watched"] = None
 trained = job.result if job is not None and job.status in ("done", "cancelled") and job.result is not None else None
 if trained is None and job is not None:  # a new training runs (or failed): the earlier model stays in use
     trained = st.session_state[EARLIER].get(dataset)
@@ -58,7 +61,8 @@ key = dui.model_key(model) if model is not None else ""
 is_world = dataset == "world"
 if model is not None:
     mc = model.config
-    st.caption(f"The model: a residual MLP that predicts ε from (x_t, t"
+    st.caption("The model: a residual MLP that predicts " + ("the clean x_0" if mc.prediction == "x0" else "the noise ε")
+               + " from (x_t, t"
                + (", class" if mc.num_classes else "") + f"); {mc.schedule} schedule, T = {mc.timesteps} steps"
                + (f"; {mc.num_classes} classes with label dropout {mc.cond_drop_prob:g} (classifier-free guidance)"
                   if mc.num_classes else "")
@@ -88,13 +92,13 @@ with panel_guard("The schedule"):
     cols = st.columns(3)
     charts = [  # drawn on the server (gdl.chartimage): no plotly.js for the page to load
         ("β_t, the noise added at step t (log scale)",
-         line_chart(arrays["t"], {"beta": arrays["beta"]}, "step t", "beta_t", width=420, height=260, log_y=True),
+         line_chart(arrays["t"], {"beta": arrays["beta"]}, "step t", "beta_t", width=300, height=220, log_y=True),
          "**β_t** is the variance of the fresh noise added at step t: tiny at first, growing to the end."),
         ("ᾱ_t, the signal kept", line_chart(arrays["t"], {"alpha-bar": arrays["alpha_bar"]}, "step t",
-                                            "alpha-bar_t", width=420, height=260),
+                                            "alpha-bar_t", width=300, height=220),
          "**ᾱ_t** is how much of x_0's variance survives to step t: 1 at the start, near 0 at T."),
         ("SNR, signal over noise (log scale)",
-         line_chart(arrays["t"], {"SNR": arrays["snr"]}, "step t", "SNR", width=420, height=260, log_y=True),
+         line_chart(arrays["t"], {"SNR": arrays["snr"]}, "step t", "SNR", width=300, height=220, log_y=True),
          "**SNR(t) = ᾱ_t / (1 − ᾱ_t)**: signal power over noise power. Below 1 the noise dominates."),
     ]
     for col, (title, chart, sentence) in zip(cols, charts):
@@ -130,9 +134,9 @@ def _forward_view() -> None:
                                                  caption=f"{dui.FORWARD_N:,} land points noised to t = {t}")),
                    alt="forward map", width="stretch")
         with right:
-            note("At small t the continents are still sharp. By the time the SNR falls below 1 the coastlines are "
-                 "gone, and at t = T the points fill the dark ellipse (two standard deviations of the noise): a "
-                 "Gaussian that knows nothing of the land. That Gaussian, N(0, I) in the model's standardised "
+            note("At the first few t the continents are still sharp. By the time the SNR falls below 1 the "
+                 "coastlines are gone, and at t = T the points fill the dark ellipse (two standard deviations of "
+                 "the noise, which holds about 86% of them): a Gaussian that knows nothing of the land. That Gaussian, N(0, I) in the model's standardised "
                  "units, is where sampling starts.")
     else:
         start = dui.forward_start(dataset, 64, 0)
@@ -220,7 +224,7 @@ else:
                 st.session_state[STEP] = 0
                 st.session_state[PLAYING] = False
                 if st.session_state.get(P + "stride", 1) > max(1, S // 10):  # too coarse for this path's S steps
-                    st.session_state.pop(P + "stride")
+                    st.session_state[P + "stride"] = 1 if S <= 60 else 5  # (a pop would bring the kept value back)
             st.session_state[STEP] = min(int(st.session_state.get(STEP, 0)), S)
             st.caption(f"{S} steps for {n_chains} chains took {traj['seconds']:.2f} s of sampling (once; now cached).")
 
@@ -278,6 +282,8 @@ else:
                         whole = background.ready(field_key, lane=LANE)
                         field = (whole[0], whole[1][i]) if whole is not None else dui.noise_arrows(model, key, t, view)
                     on_land, x0_land = float(np.mean(world.is_land(x_now))), float(np.mean(world.is_land(x0)))
+                    on_edge = float(np.mean(np.any(np.isclose(x0, x0.min(axis=0)) | np.isclose(x0, x0.max(axis=0)),
+                                                   axis=1)))  # guesses clipped to the data's box
                     left.image(png_uri(dui.map_picture(view, x_now, arrows=field, paths=paths,
                                                              caption=f"x_t at t = {t}")),
                                alt="x_t map", width="stretch",
@@ -290,7 +296,10 @@ else:
                                                               caption="predicted x_0 at this step")),
                                 alt="x0 map", width="stretch",
                                 caption=f"Orange: x̂_0, the model's guess of the clean point behind each chain if "
-                                        f"all the predicted noise were removed in one jump ({x0_land:.0%} on land). "
+                                        "all the predicted noise were removed in one jump (" + (
+                                            f"{on_edge:.0%} of them clipped to the edges of the data's box, whose "
+                                            f"bottom edge is Antarctica: {x0_land:.0%} on land" if on_edge > 0.2
+                                            else f"{x0_land:.0%} on land") + "). "
                                         "The big dots are the highlighted chains' guesses.")
                 else:
                     scale = 6 if dataset == "digits" else 2
@@ -303,12 +312,12 @@ else:
                         run_every=(1.0 / play_config[1]) if play_config[0] else None)()
             if is_world:
                 note("In the first few steps √ᾱ_t is almost 0, so x̂_0 divides by almost nothing and the guesses fly "
-                     "to the edges of the allowed box (the sampler clips x̂_0 to the data's range). Within about ten "
-                     "steps they collapse into one blob in the middle of the world: from so much noise the best guess "
-                     "is an average over all the land. As t falls the blob spreads and splits into continents, and "
-                     "x_t follows behind, reaching the land only in the last few dozen steps. The arrows first pull "
-                     "everything inwards, then point to the nearest coast. Follow a coloured chain: DDPM's path "
-                     "jitters because each step adds fresh noise; DDIM's glides.")
+                     "to the edges of the allowed box (the sampler clips x̂_0 to the data's range). Soon after, "
+                     "they collapse into one blob in the middle of the world: from so much noise the best guess is "
+                     "an average over all the land. As t falls the blob spreads and splits into continents, and x_t "
+                     "follows behind, reaching the land only near the end. The arrows first pull everything inwards, "
+                     "then point to the nearest coast. Follow a coloured chain: DDPM's path leaps across the map at "
+                     "first and jitters to the end, because each step adds fresh noise; DDIM's glides.")
             else:
                 note(("At the first steps x̂_0 is already image-like (the network outputs it directly), but "
                       "blurred, with ghosts of several shapes; as the noise fades each chain commits to one shape, "
@@ -371,8 +380,11 @@ else:
                     col.image(plots.image_grid(r["samples"], columns=8, scale=6 if dataset == "digits" else 2),
                               caption=f"{n_race} {name} samples", width="stretch")
             speedup = raced["DDPM"]["seconds"] / max(raced["DDIM"]["seconds"], 1e-9)
-            calls = (f"DDIM made its samples with {T_model / max(race_steps, 1):.3g}× fewer network calls "
-                     f"({speedup:.1f}× faster here). {dui.race_verdict(raced)}" if race_steps < T_model else
+            fewer = T_model / max(race_steps, 1)
+            calls = (f"DDIM made its samples with {fewer:.3g}× fewer network calls, and ran {speedup:.1f}× faster "
+                     "here" + (" (the calls explain the speed-up; the rest is what else this server was doing "
+                               "while each ran)" if not 0.5 <= speedup / fewer <= 1.5 else "")
+                     + f". {dui.race_verdict(raced)}" if race_steps < T_model else
                      "With as many steps as DDPM, DDIM makes as many network calls; choose fewer steps to race it.")
             note(f"{calls} DDIM with η = 0 is deterministic: the same "
                  "seed gives the very same samples every time, so the starting noise x_T alone decides the sample. "
@@ -419,7 +431,7 @@ else:
                           caption=f"{what}: eight chains (rows) from pure noise (left) to the sample (right), "
                                   f"t = {', '.join(str(dtraj['timesteps'][i]) for i in cols_t)}")
             m = st.columns(4)
-            m[0].metric(f"Read as a {digit} by the classifier", f"{drawn['agreement']:.0%}")
+            m[0].metric(f"Read as {a_digit(digit)} by the classifier", f"{drawn['agreement']:.0%}")
             st.markdown("**The same seed at four guidance strengths** (DDIM, 50 steps):")
             for col, (g, samples, agreement) in zip(st.columns(4), drawn["strengths"]):
                 col.image(plots.image_grid(samples, columns=4, scale=5), width="stretch",
@@ -427,8 +439,7 @@ else:
             note(f"Watch the {digit} appear. In x_t (left) it surfaces from the noise only in the second half; x̂_0 "
                  "(right) shows that the network settled the shape within the first few steps (its very first "
                  "guess, from pure noise, is clipped to black and white), and the later steps only clean the "
-                 "strokes. With w = 0 a few samples are wobbly or look like another digit; as w grows they become "
-                 "bolder and more alike and the classifier agrees more often.")
+                 "strokes. " + dui.guidance_verdict(digit, drawn["strengths"]))
 
 # ---- 6. how good are the samples -----------------------------------------------------------------------------
 st.header("6 · How good are the samples?")
@@ -470,9 +481,8 @@ elif is_world:
                        f"fitted after training to what the mean misses on the training points (Analytic-DPM, Bao "
                        f"et al., 2022) give ≤\u00a0{bound['fitted']:.3f}, {abs(gain):.2f} nats "
                        f"{'tighter' if gain >= 0 else 'looser'}. Each is a valid bound for the chain with those "
-                       f"variances.")
-        note("Most samples land on land, on every continent (see the maps in section 4), and DDIM's shortcut "
-             "loses only a little. A diffusion model has no exact likelihood; its evidence lower bound (the ELBO, "
+                       "variances; the metric above shows the fitted one.")
+        note(("" if q is None else dui.land_verdict(q["land"], q["land_ddim"]) + " ") + "A diffusion model has no exact likelihood; its evidence lower bound (the ELBO, "
              "summed over all T steps) gives an upper bound on the held-out NLL, which sits above the floor log A: "
              "the bound has slack in every step, and a smooth network cannot draw a coastline as sharp as the "
              "land mask.")
@@ -503,7 +513,7 @@ elif dataset == "digits":
                  f"against {real['nearest_train_distance']:.2f} for a real new digit: "
                  + ("about as far, so these are new images, not copies."
                     if own["nearest_train_distance"] <= 1.2 * real["nearest_train_distance"] else
-                    "further: new images, not copies, but some lie away from every real digit."))
+                    "further; new images, not copies, but some lie away from every real digit."))
 else:
     st.info("There is no sample score for this data yet: judge the samples by eye.")
 
@@ -551,6 +561,8 @@ def _progress_view() -> None:
         st.session_state[P + "was_running"] = False
         st.rerun()  # the training ended: redraw the page with the new model
     st.session_state[P + "was_running"] = not current.finished
+    if not current.finished:
+        st.session_state[P + "watched"] = current  # when it ends, the top of the page shows its model
 
 
 st.fragment(_progress_view, run_every=1.0 if jobs.keep_watching(st.session_state[RUNS]) else None)()

@@ -10,7 +10,7 @@ from gdl.data.idx import IDXError
 from gdl.models import DISPLAY_NAMES
 from gdl.ui import cache, jobs
 from gdl.ui import latent as ui
-from gdl.ui.widgets import guarded, natural_image, note, panel_guard, plain, ranged, through_app
+from gdl.ui.widgets import a_digit, guarded, natural_image, note, panel_guard, plain, ranged, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -19,11 +19,6 @@ FACTORS = ("height", "width")
 STRIP_WIDTH = 880  # px: the widest picture strip that fits the page's main column
 GRID_N = {"tins": 12, "digits": 15}  # tiles per side of the decoded manifold
 IMAGE_SCALE = {8: 24, 28: 8, 32: 7}  # enlargement of a single decoded image, by its size
-
-
-def a_digit(d) -> str:
-    """'a 3', but 'an 8'."""
-    return f"an {d}" if int(d) == 8 else f"a {d}"
 
 st.title("🧭 Latent space: a map of the data in a few numbers")
 st.markdown(

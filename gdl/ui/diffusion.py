@@ -202,6 +202,33 @@ def race_verdict(raced: dict) -> str:
     return f"With this few steps its samples fall behind DDPM's {numbers}: more DDIM steps usually close the gap."
 
 
+def land_verdict(land: float, land_ddim: float) -> str:
+    """What section 6's two shares on land say: DDPM's samples, and DDIM's 50-step shortcut beside them."""
+    first = (f"Most samples ({land:.0%}) land on land" if land >= 0.8 else f"Only {land:.0%} of the samples land "
+             "on land") + " (the maps in section 4 show where)"
+    gap = land_ddim - land
+    if gap > 0.01:
+        return f"{first}, and DDIM's 50-step shortcut puts even a little more there ({land_ddim:.1%})."
+    if gap >= -0.01:
+        return f"{first}, and DDIM's 50-step shortcut does about as well ({land_ddim:.1%})."
+    return f"{first}; DDIM's 50-step shortcut loses {-gap * 100:.1f} points ({land_ddim:.1%})."
+
+
+def guidance_verdict(digit: int, strengths: list) -> str:
+    """What the four guidance strengths' classifier readings say, from (w, samples, share read as `digit`)."""
+    from gdl.ui.widgets import a_digit
+
+    (w0, _, a0), (w1, _, a1) = strengths[0], strengths[-1]
+    if min(a for _, _, a in strengths) >= 0.99:
+        return (f"Here the classifier reads every sample as {a_digit(digit)} at every strength, so guidance shows "
+                "only in the strokes: as w grows they become bolder and more alike.")
+    if a1 > a0 + 0.05:
+        return (f"At w = {w0:g} the classifier reads {a0:.0%} of them as {a_digit(digit)}, at w = {w1:g} "
+                f"{a1:.0%}: as w grows the samples become bolder, more alike and easier to read.")
+    return (f"Here the classifier reads about as many as {a_digit(digit)} at w = {w1:g} ({a1:.0%}) as at "
+            f"w = {w0:g} ({a0:.0%}): guidance makes the strokes bolder and more alike, not always easier to read.")
+
+
 def view_box(shift: np.ndarray, scale: np.ndarray) -> tuple[float, float, float, float]:
     """The map's view for noisy points: the world, widened to hold ±2.5 σ of N(0, I) mapped to data units
     (x = shift + scale · z), rounded out to 10 degrees."""

@@ -118,3 +118,8 @@ def natural_image(container, image, **kwargs) -> None:
     """st.image at the picture's own pixel width: a caption wider than a small picture would otherwise enlarge
     it, and pictures shown side by side at one scale would come out at different sizes."""
     container.image(image, width=int(getattr(image, "shape", (0, 0))[1]) or "content", **kwargs)
+
+
+def a_digit(d) -> str:
+    """'a 3', but 'an 8'."""
+    return f"an {d}" if int(d) == 8 else f"a {d}"

@@ -106,10 +106,12 @@ def test_play_advances_by_the_step_size_and_then_offers_pause(world):
 
 
 def test_a_ddim_path_has_as_many_steps_as_asked(world):
+    world.select_slider(key="dif_stride").set_value(5).run()  # fine for DDPM's 200 steps
     world.radio(key="dif_method").set_value("ddim").run()
     world.select_slider(key="dif_ddim_steps").set_value(10).run()
     assert not world.exception
     assert _counter(world).startswith("**step 0 of 10**")
+    assert world.select_slider(key="dif_stride").value == 1  # 5 would play a 10-step path in 3 frames
 
 
 def test_the_nll_bound_on_request_with_fitted_variances_tighter_than_the_fixed_ones(world):
@@ -164,8 +166,9 @@ def test_a_second_training_keeps_the_first_model_in_use_while_it_runs():
     while time.time() < deadline and "trained here" not in (at.radio(key="dif_source_world").options or []):
         time.sleep(1)
         settled(at.run())
-    at.radio(key="dif_source_world").set_value("trained here").run()
     assert not at.exception, at.exception
+    assert at.radio(key="dif_source_world").value == "trained here"  # the page shows the new model by itself
+    assert any(c.value.startswith("The model: a residual MLP that predicts the noise ε") for c in at.caption)
     at.button(key="dif_train").click().run()  # a new training starts
     assert at.button(key="dif_cancel").disabled is False  # it is running
     assert at.radio(key="dif_source_world").value == "trained here"  # and the first model is still the one in use

@@ -392,3 +392,26 @@ def test_the_race_verdict_follows_the_race_numbers():
     digits = race_verdict({"DDPM": {"confidence": 0.9}, "DDIM": {"confidence": 0.7}})
     assert "classifier confidence: DDPM 0.90, DDIM 0.70" in digits
     assert "by eye" in race_verdict({"DDPM": {}, "DDIM": {}})
+
+
+def test_section_6s_land_note_follows_its_two_shares():
+    """The note said 'DDIM's shortcut loses only a little' beside DDIM 89.6% against DDPM 88.3% on land."""
+    from gdl.ui.diffusion import land_verdict
+
+    assert "puts even a little more there (89.6%)" in land_verdict(0.883, 0.896)
+    assert "does about as well" in land_verdict(0.96, 0.955)
+    assert "loses 6.0 points (90.0%)" in land_verdict(0.96, 0.90)
+    assert land_verdict(0.5, 0.5).startswith("Only 50% of the samples land on land")
+
+
+def test_the_guidance_note_follows_the_classifiers_readings():
+    """The note said 'with w = 0 a few samples ... look like another digit' beside 100% read as 3 at every w."""
+    from gdl.ui.diffusion import guidance_verdict
+
+    def strengths(*shares):
+        return [(w, None, a) for w, a in zip((0, 1, 3, 6), shares)]
+
+    assert "reads every sample as a 3 at every strength" in guidance_verdict(3, strengths(1, 1, 1, 1))
+    assert "at w = 0 the classifier reads 60% of them as an 8, at w = 6 95%" in guidance_verdict(
+        8, strengths(0.6, 0.8, 0.9, 0.95)).replace("At", "at")
+    assert "not always easier to read" in guidance_verdict(5, strengths(0.9, 0.9, 0.85, 0.88))
