@@ -8,7 +8,7 @@ from gdl.data import world
 from gdl.mapimage import png_uri
 from gdl.ui import background, jobs
 from gdl.ui import diffusion as dui
-from gdl.ui.widgets import a_digit, guarded, note, panel_guard, ranged, through_app, within
+from gdl.ui.widgets import a_digit, guarded, natural_image, note, panel_guard, ranged, through_app, within
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -137,17 +137,18 @@ def _forward_view() -> None:
             note("At the first few t the continents are still sharp. By the time the SNR falls below 1 the "
                  "coastlines are gone, and at t = T the points fill the dark ellipse (two standard deviations of "
                  "the noise, which holds about 86% of them): a Gaussian that knows nothing of the land. That Gaussian, N(0, I) in the model's standardised "
-                 "units, is where sampling starts.")
+                 "units, is where sampling starts. The frame reaches past ±180° and ±90° to give the noise room: those "
+                 "coordinates are not places on Earth.")
     else:
         start = dui.forward_start(dataset, 64, 0)
         ts = np.unique(np.round(np.linspace(0, T, 9)).astype(int))
         rows = [dui.forward_at(start, kind, T, int(s))[:6] for s in ts]  # each (6, H, W)
         strip = np.stack(rows, axis=1).reshape(-1, *start["shape"])  # rows = images, columns = t
         scale = 5 if dataset == "digits" else 2
-        st.image(plots.image_grid(strip, columns=len(ts), scale=scale),
-                 caption="The same six images (rows) at t = " + ", ".join(str(s) for s in ts) + " (columns).")
-        st.image(plots.image_grid(dui.forward_at(start, kind, T, t)[:16], columns=16, scale=scale),
-                 caption=f"16 images at your t = {t}")
+        natural_image(st, plots.image_grid(strip, columns=len(ts), scale=scale), alt="forward strip",
+                      caption="The same six images (rows) at t = " + ", ".join(str(s) for s in ts) + " (columns).")
+        natural_image(st, plots.image_grid(dui.forward_at(start, kind, T, t)[:16], columns=16, scale=scale),
+                      alt="forward images", caption=f"16 images at your t = {t}")
         note("Each row is one image sinking into noise. "
              + ("Strokes you can still read" if dataset == "digits" else "A tin's outline you can still make out")
              + " at a mid t " + ("are" if dataset == "digits" else "is") + " enough for the network to guess the "
@@ -363,21 +364,22 @@ else:
         else:
             cols = st.columns(2)
             for col, (name, r) in zip(cols, raced.items()):
-                m = col.columns(3)
-                m[0].metric(f"{name} steps", f"{r['steps']}")
-                m[1].metric("time", f"{r['seconds']:.2f} s")
+                col.markdown(f"**{name}**, {r['steps']} steps")  # two metrics a row: three were cut at 1024 px
+                m = col.columns(2)
+                m[0].metric("time", f"{r['seconds']:.2f} s")
                 if is_world:
-                    m[2].metric("on land", f"{r['on_land']:.1%}")
+                    m[1].metric("on land", f"{r['on_land']:.1%}")
                     col.image(png_uri(dui.map_picture(WORLD_VIEW, r["samples"], color=plots.FAMILY_COLORS["diffusion"],
                                                       caption=f"{n_race:,} {name} samples")),
                               alt=f"{name} samples", width="stretch")
                 else:
                     if "confidence" in r:
-                        m[2].metric("confidence", f"{r['confidence']:.2f}",
+                        m[1].metric("confidence", f"{r['confidence']:.2f}",
                                     help="How sure a classifier trained on real digits is, on average, of the digit "
                                          "each sample shows (0.1 = a guess among ten, 1 = certain). Section 6 has "
                                          "more.")
                     col.image(plots.image_grid(r["samples"], columns=8, scale=6 if dataset == "digits" else 2),
+                              alt=f"{name} samples",
                               caption=f"{n_race} {name} samples", width="stretch")
             speedup = raced["DDPM"]["seconds"] / max(raced["DDIM"]["seconds"], 1e-9)
             fewer = T_model / max(race_steps, 1)
@@ -427,14 +429,14 @@ else:
             for col, strip, what in ((left, xt_strip, "x_t, what the sampler holds"),
                                      (right, x0_strip, "x̂_0, what the network predicts")):
                 col.image(plots.image_grid(strip.transpose(1, 0, 2, 3).reshape(-1, *strip.shape[2:]),
-                                           columns=len(cols_t), scale=5), width="stretch",
+                                           columns=len(cols_t), scale=5), width="stretch", alt=what,
                           caption=f"{what}: eight chains (rows) from pure noise (left) to the sample (right), "
                                   f"t = {', '.join(str(dtraj['timesteps'][i]) for i in cols_t)}")
             m = st.columns(4)
             m[0].metric(f"Read as {a_digit(digit)} by the classifier", f"{drawn['agreement']:.0%}")
             st.markdown("**The same seed at four guidance strengths** (DDIM, 50 steps):")
             for col, (g, samples, agreement) in zip(st.columns(4), drawn["strengths"]):
-                col.image(plots.image_grid(samples, columns=4, scale=5), width="stretch",
+                col.image(plots.image_grid(samples, columns=4, scale=5), width="stretch", alt=f"w = {g:g} samples",
                           caption=f"w = {g:g}: {agreement:.0%} read as {digit}")
             note(f"Watch the {digit} appear. In x_t (left) it surfaces from the noise only in the second half; x̂_0 "
                  "(right) shows that the network settled the shape within the first few steps (its very first "

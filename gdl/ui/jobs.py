@@ -135,6 +135,8 @@ def show(job: Job, container=None) -> None:
     elif job.status == "running" and job.finishing:
         where.progress(1.0, text=f"{job.label}: trained {job.step} steps in {job.seconds:.0f} s; finishing up "
                                  "(the model's last computations after training), then the page redraws…")
+    elif job.status == "running" and job.step == 0:
+        where.progress(0.0, text=f"{job.label}: starting (a fresh process loads the model and the data)…")
     elif job.status == "running":
         loss = job.losses[-1].get("loss") if job.losses else None
         where.progress(min(job.progress, 1.0), text=f"{job.label}: step {job.step}, {job.seconds:.0f} s"

@@ -38,8 +38,8 @@ def test_the_page_opens_on_the_world_from_pure_noise(world):
     assert _counter(world).startswith("**step 0 of ")
     assert "pure noise" in _counter(world)
     metrics = {m.label: m.value for m in world.metric}
-    assert metrics["DDPM steps"] == str(world.session_state["dif_T"])
-    assert metrics["DDIM steps"] == "10"
+    texts = [m.value for m in world.markdown]
+    assert f"**DDPM**, {world.session_state['dif_T']} steps" in texts and "**DDIM**, 10 steps" in texts
     assert metrics["Samples on land"].endswith("%")
 
 
