@@ -17,6 +17,31 @@ from gdl.models.base import GenerativeModel, as_points
 _CHUNK_ENTRIES = 2_000_000  # query points x training points per pass: 16 MB per array, a few alive at once
 
 
+def gaussian_mixture_log_prob(X, centres, h: float) -> np.ndarray:
+    """log p(x) at the rows of X for p = 1/n sum_i N(x | centres_i, h^2 I): the KDE's density, and the 2-D toys'
+    true one (their noise around the curve), summed exactly."""
+    X = np.asarray(X, dtype=np.float64)
+    P = np.asarray(centres, dtype=np.float64)
+    n, d = P.shape
+    scaled = P / h
+    p_sq = (scaled ** 2).sum(axis=1)  # (n,)
+    norm = math.log(n) + 0.5 * d * math.log(2 * math.pi * h * h)
+    out = np.empty(len(X))
+    step = max(1, _CHUNK_ENTRIES // n)
+    for start in range(0, len(X), step):
+        q = X[start:start + step] / h  # (b, d)
+        # squared distances in units of h, |q|^2 + |p|^2 - 2 q.p, never below 0 by rounding
+        d2 = np.maximum((q ** 2).sum(axis=1)[:, None] + p_sq[None, :] - 2.0 * q @ scaled.T, 0.0)  # (b, n)
+        e = np.multiply(d2, -0.5, out=d2)  # each kernel's exponent, in place
+        top = e.max(axis=1)  # the nearest kernel's: subtracting it keeps exp in range, and that term is 1
+        e -= top[:, None]
+        # terms below e^-80 of the nearest one cannot move the sum (n e^-80 < 2e-29 for n up to a million):
+        # raising them to e^-80 spares exp the slow underflowing arguments far from the data
+        np.maximum(e, -80.0, out=e)
+        out[start:start + step] = top + np.log(np.exp(e, out=e).sum(axis=1)) - norm
+    return out
+
+
 @dataclass
 class KDEConfig:
     bandwidth: float | None = None  # kernel width h in data units; None = Scott's rule n^(-1/(d+4)) * std
@@ -41,27 +66,7 @@ class KernelDensity(GenerativeModel):
         return self
 
     def log_prob(self, X):
-        X = np.asarray(X, dtype=np.float64)
-        P = np.asarray(self.points_, dtype=np.float64)
-        h = float(self.bandwidth_)
-        n, d = P.shape
-        scaled = P / h
-        p_sq = (scaled ** 2).sum(axis=1)  # (n,)
-        norm = math.log(n) + 0.5 * d * math.log(2 * math.pi * h * h)
-        out = np.empty(len(X))
-        step = max(1, _CHUNK_ENTRIES // n)
-        for start in range(0, len(X), step):
-            q = X[start:start + step] / h  # (b, d)
-            # squared distances in units of h, |q|^2 + |p|^2 - 2 q.p, never below 0 by rounding
-            d2 = np.maximum((q ** 2).sum(axis=1)[:, None] + p_sq[None, :] - 2.0 * q @ scaled.T, 0.0)  # (b, n)
-            e = np.multiply(d2, -0.5, out=d2)  # each kernel's exponent, in place
-            top = e.max(axis=1)  # the nearest kernel's: subtracting it keeps exp in range, and that term is 1
-            e -= top[:, None]
-            # terms below e^-80 of the nearest one cannot move the sum (n e^-80 < 2e-29 for n up to a million):
-            # raising them to e^-80 spares exp the slow underflowing arguments far from the data
-            np.maximum(e, -80.0, out=e)
-            out[start:start + step] = top + np.log(np.exp(e, out=e).sum(axis=1)) - norm
-        return out
+        return gaussian_mixture_log_prob(X, self.points_, float(self.bandwidth_))
 
     def sample(self, n, seed=None):
         """Pick training points uniformly and add Gaussian noise of width h."""
