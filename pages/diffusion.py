@@ -61,8 +61,8 @@ key = dui.model_key(model) if model is not None else ""
 is_world = dataset == "world"
 if model is not None:
     mc = model.config
-    st.caption("The model: a residual MLP that predicts " + ("the clean x_0" if mc.prediction == "x0" else "the noise ε")
-               + " from (x_t, t"
+    st.caption("The model: a residual MLP that predicts "
+               + ("the clean x_0" if mc.prediction == "x0" else "the noise ε") + " from (x_t, t"
                + (", class" if mc.num_classes else "") + f"); {mc.schedule} schedule, T = {mc.timesteps} steps"
                + (f"; {mc.num_classes} classes with label dropout {mc.cond_drop_prob:g} (classifier-free guidance)"
                   if mc.num_classes else "")
@@ -136,9 +136,9 @@ def _forward_view() -> None:
         with right:
             note("At the first few t the continents are still sharp. By the time the SNR falls below 1 the "
                  "coastlines are gone, and at t = T the points fill the dark ellipse (two standard deviations of "
-                 "the noise, which holds about 86% of them): a Gaussian that knows nothing of the land. That Gaussian, N(0, I) in the model's standardised "
-                 "units, is where sampling starts. The frame reaches past ±180° and ±90° to give the noise room: those "
-                 "coordinates are not places on Earth.")
+                 "the noise, which holds about 86% of them): a Gaussian that knows nothing of the land. That "
+                 "Gaussian, N(0, I) in the model's standardised units, is where sampling starts. The frame reaches "
+                 "past ±180° and ±90° to give the noise room: those coordinates are not places on Earth.")
     else:
         start = dui.forward_start(dataset, 64, 0)
         ts = np.unique(np.round(np.linspace(0, T, 9)).astype(int))
@@ -219,13 +219,14 @@ else:
             if is_world:  # the player's arrows for every step of this path, asked for at the end of the page
                 path_ts = tuple(int(s) for s in traj["timesteps"][:-1])
                 field_key = ("field", key, path_ts, view)
+            default_stride = 1 if S <= 60 else 5  # the player's step size for this path, until you choose one
             traj_id = (key, n_chains, seed, method, steps, label, guidance)
             if st.session_state.get(P + "traj_for") != traj_id:  # a new path: start again from pure noise
                 st.session_state[P + "traj_for"] = traj_id
                 st.session_state[STEP] = 0
                 st.session_state[PLAYING] = False
                 if st.session_state.get(P + "stride", 1) > max(1, S // 10):  # too coarse for this path's S steps
-                    st.session_state[P + "stride"] = 1 if S <= 60 else 5  # (a pop would bring the kept value back)
+                    st.session_state[P + "stride"] = default_stride  # (a pop would bring the kept value back)
             st.session_state[STEP] = min(int(st.session_state.get(STEP, 0)), S)
             st.caption(f"{S} steps for {n_chains} chains took {traj['seconds']:.2f} s of sampling (once; now cached).")
 
@@ -246,8 +247,7 @@ else:
             def _player() -> None:
                 if (st.session_state[PLAYING], st.session_state.get(P + "speed", 4)) != play_config:
                     st.rerun()  # play, pause or a new speed: restart this view with the matching timer
-                default_size = 1 if S <= 60 else 5
-                size = int(st.session_state.get(P + "stride", default_size))  # the widget below shows the same
+                size = int(st.session_state.get(P + "stride", default_stride))  # the widget below shows the same
                 if st.session_state[PLAYING]:
                     _move(size)
                     if st.session_state[STEP] >= S:
@@ -263,7 +263,7 @@ else:
                             width="stretch")
                 b[4].button("⏭", on_click=_jump, args=(S,), key=P + "last", help="Jump to the samples",
                             width="stretch")
-                b[5].select_slider("Step size", [1, 2, 5, 10, 20, 50], value=default_size, key=P + "stride",
+                b[5].select_slider("Step size", [1, 2, 5, 10, 20, 50], value=default_stride, key=P + "stride",
                                    help="Sampler steps per click or per frame of play.", persist_state="session")
                 b[6].select_slider("Speed (frames/s)", [1, 2, 4, 8], value=4, key=P + "speed", persist_state="session")
                 i = int(st.session_state[STEP])
@@ -484,10 +484,10 @@ elif is_world:
                        f"et al., 2022) give ≤\u00a0{bound['fitted']:.3f}, {abs(gain):.2f} nats "
                        f"{'tighter' if gain >= 0 else 'looser'}. Each is a valid bound for the chain with those "
                        "variances; the metric above shows the fitted one.")
-        note(("" if q is None else dui.land_verdict(q["land"], q["land_ddim"]) + " ") + "A diffusion model has no exact likelihood; its evidence lower bound (the ELBO, "
-             "summed over all T steps) gives an upper bound on the held-out NLL, which sits above the floor log A: "
-             "the bound has slack in every step, and a smooth network cannot draw a coastline as sharp as the "
-             "land mask.")
+        note(("" if q is None else dui.land_verdict(q["land"], q["land_ddim"]) + " ") + "A diffusion model has no "
+             "exact likelihood; its evidence lower bound (the ELBO, summed over all T steps) gives an upper bound "
+             "on the held-out NLL, which sits above the floor log A: the bound has slack in every step, and a "
+             "smooth network cannot draw a coastline as sharp as the land mask.")
 elif dataset == "digits":
     with panel_guard("The measurements"):
         q = background.in_background(("digit_quality", key), dui.digit_quality, model, key, lane=LANE, wait=WAIT)

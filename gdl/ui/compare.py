@@ -22,21 +22,20 @@ TEXT_SCALE = 2.0  # the world panels' axis labels, twice the usual size: the pic
 FIELD_RANGE = 10.0  # nats: a density panel's colours span at most this far below its peak (e^-10 looks like 0)
 _VAE_BOUND = (f"The VAE's bound is the importance-weighted one (Burda et al., {IWAE_SAMPLES} draws per point), "
               "tighter than the ELBO it trains on. ")
+_REAL_ROW = "The first row scores 2,000 fresh real points the same way: what a perfect model would reach. "
+_DIFFUSION_SLACK = ("bound has slack (each of its Gaussian denoising steps adds some), so its true NLL lies lower by "
+                    "an unknown amount: ")
 MEASURE_CAPTIONS = {
     "world": "Measured on 5,000 held-out points and 2,000 samples: precision = share of samples on land; "
              "coverage = share of held-out points within 2° of a sample; NLL in nats (≤ marks a bound from a "
-             "lower-bound family); gap = NLL − the entropy floor log A. The first row scores 2,000 fresh real "
-             "points the same way: what a perfect model would reach. " + _VAE_BOUND + "The diffusion model's "
-             "bound has slack (each of its Gaussian denoising steps adds some), so its true NLL lies lower by an "
-             "unknown amount: judge diffusion by its precision and coverage too.",
+             "lower-bound family); gap = NLL − the entropy floor log A. " + _REAL_ROW + _VAE_BOUND
+             + "The diffusion model's " + _DIFFUSION_SLACK + "judge diffusion by its precision and coverage too.",
     "points": f"Measured on 5,000 held-out points the families never saw and 2,000 samples: precision = share of "
               f"samples within {TOY_RADIUS:g} of a held-out point (on the data, not in the gaps); coverage = share "
               f"of held-out points within {TOY_RADIUS:g} of a sample (no part of the data left out); NLL in nats "
               "(≤ marks a bound from a lower-bound family), lower is better; gap = NLL − the floor, the NLL of the "
-              "true p_data on the same points. The first row scores 2,000 fresh real points the same way: what a "
-              "perfect model would reach. " + _VAE_BOUND + "The diffusion model's "
-              "bound has slack (each of its Gaussian denoising steps adds some), so its true NLL lies lower by an "
-              "unknown amount: do not rank it against the exact ones.",
+              "true p_data on the same points. " + _REAL_ROW + _VAE_BOUND + "The diffusion model's "
+              + _DIFFUSION_SLACK + "do not rank it against the exact ones.",
     "image": "Measured on 500 samples. Confidence: how sure a classifier trained on real digits is about each "
              "sample; evenness: 1 when all ten digits appear equally; nearest train: mean distance to the closest "
              "training image (near 0 would mean copies). The first row scores 297 real digits the classifier never "
@@ -80,12 +79,14 @@ PANELS = {  # the note beside the data: what each family's panel holds
 }
 THE = {"vae": "the VAE", "gan": "the GAN", "ebm": "the energy-based model", "diffusion": "the diffusion model",
        "autoregressive": "the autoregressive model", "flow": "the normalizing flow"}
-_WHAT_THEY_KNOW = (  # (families, what one knows of p(x), what two know): the note names only the families shown
+_WHAT_THEY_KNOW = (  # (families, what one knows of p(x), what two know, what its picture over a plane is): the
+    #                   note names only the families shown, and the pictures only on 2-D data
     (("autoregressive", "flow"), "computes p(x) exactly (lower NLL is better)", "compute p(x) exactly (lower NLL is "
-                                                                                  "better)"),
-    (("vae", "diffusion"), "reports a bound on it", "report a bound on it"),
-    (("ebm",), "knows it only up to a constant it cannot compute", ""),
-    (("gan",), "has no density at all", ""),
+                                                                                  "better)", ""),
+    (("vae", "diffusion"), "reports a bound on it", "report a bound on it", ""),
+    (("ebm",), "knows it only up to a constant it cannot compute", "",
+     " (its second picture is its negative energy −E(x))"),
+    (("gan",), "has no density at all", "", ""),
 )
 _GAN_FIELD = (" The GAN's second picture is its discriminator D(x), not a density: D is high where real data lies "
               "and the generator does not yet put its samples, low where its samples are, and left in between "
@@ -123,12 +124,11 @@ def reading_note(dataset: str, families: list[str]) -> str:
     """How to read the panels of `families` on `dataset`, and what each of them knows of p(x)."""
     kind = kind_of(dataset)
     parts = []
-    for group, one, two in _WHAT_THEY_KNOW:
+    for group, one, two, picture in _WHAT_THEY_KNOW:
         shown = [f for f in group if f in families]
         if shown:
             parts.append(" and ".join(THE[f] for f in shown) + " " + (one if len(shown) == 1 else two)
-                         + (" (its second picture is its negative energy −E(x))" if group == ("ebm",) and
-                            kind != "image" else ""))
+                         + (picture if kind != "image" else ""))
     knows = ("; ".join(parts) + ".") if parts else ""
     gan_field = _GAN_FIELD if "gan" in families and kind != "image" else ""
     return f"{WHAT_TO_LOOK_FOR[kind]} {PANELS[kind]} Of p(x) itself, {knows}{gan_field}"
