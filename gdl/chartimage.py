@@ -55,11 +55,12 @@ def tick_labels(ticks) -> list[str]:
 def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width: int = 560, height: int = 280,
                title: str | None = None, band: tuple[float, float, str] | None = None,
                marker: tuple[float, str] | None = None, xlim: tuple[float, float] | None = None,
-               log_y: bool = False, integer_x: bool = False):
+               log_y: bool = False, integer_x: bool = False, text_scale: float = 1.0):
     """A PIL picture of the curves `series` (name -> y values over x; NaN breaks a line) with labelled axes.
     `band` = (x0, x1, label) shades a stretch of x in red; `marker` = (x, label) draws a vertical line; `log_y`
     plots log10 of y (values <= 0 leave gaps) with ticks at powers of ten; `integer_x` keeps only whole-number x
-    ticks (for a count such as n)."""
+    ticks (for a count such as n); `text_scale` enlarges every text and the margins that hold it, for a picture that
+    the page shows shrunk."""
     from PIL import Image, ImageDraw
 
     x = np.asarray(x, dtype=np.float64)
@@ -84,39 +85,44 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
         x_ticks = np.unique(np.round(x_ticks))
         x_ticks = x_ticks[(x_ticks >= x0) & (x_ticks <= x1)]
     x_labels = tick_labels(x_ticks)
-    label_font = font(12)
+    z = lambda size: max(1, round(size * text_scale))  # noqa: E731  a size in pixels, scaled with the text
+    label_font = font(z(12))
 
     def text_width(text: str) -> float:
         return label_font.getlength(printable(text))
 
     # the margins make room for the widest tick label (the y title and a gap on the left; half the last x label on
     # the right), so that "−200,000" keeps its minus sign and "20,000" its last digit
-    left = max(64, int(24 + max((text_width(t) for t in y_labels), default=0) + 6))
+    left = max(z(64), int(z(24) + max((text_width(t) for t in y_labels), default=0) + 6))
     right = max(14, int(text_width(x_labels[-1]) / 2 + 4) if x_labels else 14)
-    top, bottom = 30 if title else 12, 44 + (18 if len(ys) > 1 else 0)
+    top, bottom = z(30) if title else z(12), z(44) + (z(18) if len(ys) > 1 else 0)
     img = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(img)
     px0, px1, py0, py1 = left, width - right, top, height - bottom
     to_x = lambda v: px0 + (np.asarray(v) - x0) / (x1 - x0) * (px1 - px0)  # noqa: E731
     to_y = lambda v: py1 - (np.asarray(v) - y0) / (y1 - y0) * (py1 - py0)  # noqa: E731
     if title:
-        draw_text(draw, (px0, 6), title, fill=TEXT_RGB, font=font(15))
+        draw_text(draw, (px0, z(6)), title, fill=TEXT_RGB, font=font(z(15)))
     if band is not None:
         b0, b1 = float(np.clip(to_x(band[0]), px0, px1)), float(np.clip(to_x(band[1]), px0, px1))
         draw.rectangle([b0, py0, b1, py1], fill=(254, 226, 226))
-        draw_text(draw, (b0 + 4, py0 + 3), band[2], fill=rgb(plots.BAD_COLOR), font=font(12))
+        draw_text(draw, (b0 + 4, py0 + 3), band[2], fill=rgb(plots.BAD_COLOR), font=label_font)
     for t, label in zip(y_ticks, y_labels):
         y = float(to_y(t))
         draw.line([(px0, y), (px1, y)], fill=GRID_RGB)
         draw_text(draw, (px0 - 5, y), label, fill=LABEL_RGB, font=label_font, anchor="rm")
     for t, label in zip(x_ticks, x_labels):
         xx = float(to_x(t))
-        draw.line([(xx, py1), (xx, py1 + 4)], fill=FRAME_RGB)
-        draw_text(draw, (xx, py1 + 6), label, fill=LABEL_RGB, font=label_font, anchor="ma")
+        draw.line([(xx, py1), (xx, py1 + z(4))], fill=FRAME_RGB)
+        draw_text(draw, (xx, py1 + z(6)), label, fill=LABEL_RGB, font=label_font, anchor="ma")
     draw.rectangle([px0, py0, px1, py1], outline=FRAME_RGB)
-    draw_text(draw, ((px0 + px1) / 2, py1 + 22), xlabel, fill=LABEL_RGB, font=font(13), anchor="ma")
-    ylabel_img = Image.new("RGB", (py1 - py0, 18), (255, 255, 255))
-    draw_text(ImageDraw.Draw(ylabel_img), ((py1 - py0) / 2, 9), ylabel, fill=LABEL_RGB, font=font(13), anchor="mm")
+    draw_text(draw, ((px0 + px1) / 2, py1 + z(22)), xlabel, fill=LABEL_RGB, font=font(z(13)), anchor="ma")
+    ylabel_size = z(13)  # smaller where the title would be longer than the axis it labels
+    while ylabel_size > 9 and font(ylabel_size).getlength(printable(ylabel)) > py1 - py0:
+        ylabel_size -= 1
+    ylabel_img = Image.new("RGB", (py1 - py0, z(18)), (255, 255, 255))
+    draw_text(ImageDraw.Draw(ylabel_img), ((py1 - py0) / 2, z(9)), ylabel, fill=LABEL_RGB, font=font(ylabel_size),
+              anchor="mm")
     img.paste(ylabel_img.rotate(90, expand=True), (4, py0))
     for k, (name, y) in enumerate(ys.items()):
         color = rgb(LINE_COLORS[k % len(LINE_COLORS)])
@@ -131,13 +137,13 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
                 else:
                     draw.line(pts, fill=color, width=2, joint="curve")
         if len(ys) > 1:
-            lx = px0 + k * 160
-            draw.line([(lx, height - 10), (lx + 18, height - 10)], fill=color, width=3)
-            draw_text(draw, (lx + 24, height - 10), name, fill=TEXT_RGB, font=font(12), anchor="lm")
+            lx, ly = px0 + k * z(160), height - z(10)
+            draw.line([(lx, ly), (lx + z(18), ly)], fill=color, width=3)
+            draw_text(draw, (lx + z(24), ly), name, fill=TEXT_RGB, font=label_font, anchor="lm")
     if marker is not None and x0 <= marker[0] <= x1:
         mx = float(to_x(marker[0]))
         draw.line([(mx, py0), (mx, py1)], fill=rgb(plots.MODEL_COLOR), width=2)
-        below_band_label = 17 if band is not None else 0  # the band's label sits on the top line
-        draw_text(draw, (mx - 4, py0 + 3 + below_band_label), marker[1], fill=rgb(plots.MODEL_COLOR), font=font(12),
+        below_band_label = z(17) if band is not None else 0  # the band's label sits on the top line
+        draw_text(draw, (mx - 4, py0 + 3 + below_band_label), marker[1], fill=rgb(plots.MODEL_COLOR), font=label_font,
                   anchor="ra")
     return img

@@ -124,9 +124,11 @@ class Canvas:
     """One map picture. Methods draw onto it and return the canvas, so calls chain; `png_uri()` finishes it."""
 
     def __init__(self, view=WORLD, px_per_degree: float = 3.0, text_scale: float = 1.0):
-        """`text_scale` enlarges the axis labels, for a picture that the page shows shrunk (a narrow column)."""
+        """`text_scale` enlarges the axis labels, the caption and the legend, for a picture that the page shows
+        shrunk (a narrow column, a small screen)."""
         self.view = tuple(float(v) for v in view)
         self.ppd = float(px_per_degree)
+        self.text_scale = float(text_scale)
         self.margin = margins(text_scale)
         self.pixels = _base(self.view, self.ppd, float(text_scale)).copy()  # (H, W, 3)
         self._legend: list[tuple[str, tuple, str]] = []
@@ -187,9 +189,9 @@ class Canvas:
                 draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=rgb(color),
                              outline=(255, 255, 255), width=2)
                 if name:  # above the marker, or below it where the picture's top edge would cut it off
-                    above = y - radius - 2 - 18 >= 0
+                    above = y - radius - 2 - round(18 * self.text_scale) >= 0
                     draw_text(draw, (x, y - radius - 2 if above else y + radius + 2), name, fill=TEXT_RGB,
-                              font=font(16), anchor="md" if above else "ma", stroke_width=2,
+                              font=font(round(16 * self.text_scale)), anchor="md" if above else "ma", stroke_width=2,
                               stroke_fill=(255, 255, 255))
 
         self._overlays.append(draw_markers)
@@ -303,39 +305,56 @@ class Canvas:
 
     # ---- finishing --------------------------------------------------------------------------------------
     def image(self, caption: str | None = None):
-        """The finished PIL image: pixels, then outlines and markers, a caption in the corner, the legend below."""
+        """The finished PIL image: pixels, then outlines and markers, a caption in the corner, the legend below (in
+        as many rows as it needs to stay inside the picture's width)."""
         from PIL import Image, ImageDraw
 
         img = Image.fromarray(self.pixels, mode="RGB")
         draw = ImageDraw.Draw(img)
         for overlay in self._overlays:
             overlay(draw)
+        s = self.text_scale
         if caption:
-            draw_text(draw, (self.margin[0] + 6, self.margin[1] + 4), caption, fill=TEXT_RGB, font=font(15),
+            draw_text(draw, (self.margin[0] + 6, self.margin[1] + 4), caption, fill=TEXT_RGB, font=font(round(15 * s)),
                       stroke_width=2, stroke_fill=(255, 255, 255))
         if not self._legend:
             return img
-        out = Image.new("RGB", (img.width, img.height + LEGEND_HEIGHT), (255, 255, 255))
+        key, gap, label_font = round(22 * s), round(6 * s), font(round(14 * s))  # a swatch's width, the gaps
+        radius = {"dot": round(4 * s), "marker": round(6 * s)}
+        widths = [(2 * radius[kind] if kind in radius else key) + gap
+                  + int(draw.textlength(printable(label), font=label_font)) for label, _, kind in self._legend]
+        rows, x = [[]], self.margin[0]  # entries that would run past the picture's right edge start a new row
+        for entry, width in zip(self._legend, widths):
+            if rows[-1] and x + width > img.width - self.margin[2]:
+                rows.append([])
+                x = self.margin[0]
+            rows[-1].append(entry)
+            x += width + key
+        height = round(LEGEND_HEIGHT * s)
+        out = Image.new("RGB", (img.width, img.height + height * len(rows)), (255, 255, 255))
         out.paste(img, (0, 0))
         draw = ImageDraw.Draw(out)
-        x, y = self.margin[0], img.height + LEGEND_HEIGHT // 2
-        for label, color, kind in self._legend:
-            if kind in ("dot", "marker"):
-                r = 4 if kind == "dot" else 6
-                draw.ellipse([x, y - r, x + 2 * r, y + r], fill=color, outline=(255, 255, 255) if r > 4 else None)
-                x += 2 * r + 6
-            elif kind == "swatch":
-                draw.rectangle([x, y - 6, x + 22, y + 6], fill=color)
-                x += 28
-            else:
-                if kind == "dashed":
-                    draw.line([(x, y), (x + 8, y)], fill=color, width=3)
-                    draw.line([(x + 14, y), (x + 22, y)], fill=color, width=3)
+        for i, row in enumerate(rows):
+            x, y = self.margin[0], img.height + height * i + height // 2
+            for label, color, kind in row:
+                if kind in radius:
+                    r = radius[kind]
+                    rim = (255, 255, 255) if kind == "marker" else None
+                    draw.ellipse([x, y - r, x + 2 * r, y + r], fill=color, outline=rim)
+                    x += 2 * r + gap
+                elif kind == "swatch":
+                    draw.rectangle([x, y - gap, x + key, y + gap], fill=color)
+                    x += key + gap
                 else:
-                    draw.rectangle([x, y - 6, x + 22, y + 6], outline=color, width=3)
-                x += 28
-            draw_text(draw, (x, y), label, fill=TEXT_RGB, font=font(14), anchor="lm")
-            x += int(draw.textlength(printable(label), font=font(14))) + 22
+                    line = max(3, round(3 * s))
+                    if kind == "dashed":
+                        draw.line([(x, y), (x + key * 4 // 11, y)], fill=color, width=line)
+                        draw.line([(x + key * 7 // 11, y), (x + key, y)], fill=color, width=line)
+                    else:
+                        draw.rectangle([x, y - gap, x + key, y + gap], outline=color, width=line)
+                    x += key + gap
+                draw_text(draw, (x, y), label, fill=TEXT_RGB, font=label_font, anchor="lm")
+                x += int(draw.textlength(printable(label), font=label_font)) + key
         return out
 
     def png_uri(self, caption: str | None = None) -> str:

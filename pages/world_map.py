@@ -18,7 +18,7 @@ P = "wm_"  # this page's session-state prefix
 N_MIN, N_MAX = 10, 20_000
 CLASSICAL_SETTINGS = {  # family -> (config field, label, min, max, default) for its one setting
     "gmm": ("n_components", "mixture components", 1, 100, 20),
-    "kde": ("bandwidth", "kernel width h (degrees)", 0.2, 20.0, 2.0),
+    "kde": ("bandwidth", "kernel width h, in degrees", 0.2, 20.0, 2.0),
     "histogram": ("bins", "bins per axis", 5, 200, 60),
 }
 OVERFIT_ADVICE = {"gmm": "try fewer components, or more points.", "kde": "try a wider kernel, or more points.",
@@ -54,18 +54,20 @@ n, seed = int(n), int(seed)
 X = cache.world_sample(n, seed)
 DOT = 1.5 if n > 3000 else 2.5  # dot radius in pixels: small dots for many points
 HALF = 1.6  # pixels per degree for a map in a column beside a chart (the full-width maps use Canvas's 3)
+TEXT = 1.6  # every picture's text at 1.6 times the usual size: the page shows them at 0.8 of their width at 1400 px,
+# 0.5 at 1024 px, where the usual 12-px axis labels would be 6 px
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _data_map(n: int, seed: int) -> str:
     X = cache.world_sample(n, seed)
-    return Canvas().points(X, radius=DOT, label=f"p_data: {n:,} samples").png_uri()
+    return Canvas(text_scale=TEXT).points(X, radius=DOT, label=f"p_data: {n:,} samples").png_uri()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _model_map(family: str, n: int, seed: int, config: tuple, n_model: int, show_data: bool) -> str:
     model = cache.fitted_classical(family, n, seed, config)
-    c = Canvas()
+    c = Canvas(text_scale=TEXT)
     if family == "box":
         c.box(model.theta_, fill=True, label="p_model: the MLE box")
     else:
@@ -260,7 +262,8 @@ def _grow_view() -> None:
     k = int(st.session_state[GROW])
     st.markdown(f"**n = {k:,}** of {n:,} points · box area **{areas[k - 1]:,.0f}** deg²")
     left, right = st.columns([3, 2])
-    picture = (Canvas(px_per_degree=HALF).box(thetas[k - 1], fill=True, label="the MLE box")  # under the points
+    picture = (Canvas(px_per_degree=HALF, text_scale=TEXT)
+               .box(thetas[k - 1], fill=True, label="the MLE box")  # under the points
                .points(X[:k - 1], radius=DOT - 0.5, label="earlier points", over_lines=k <= 1000)
                .markers(X[k - 1:k], plots.BAD_COLOR, label="the newest point"))
     left.image(picture.png_uri(), width="stretch", alt="growing box map")
@@ -268,10 +271,12 @@ def _grow_view() -> None:
     stride = max(1, k // 1500)  # keep the curves light for large n
     finite = np.where(np.isfinite(logliks[:k:stride]), logliks[:k:stride], np.nan)
     right.image(png_uri(line_chart(shown[::stride], {"area": areas[:k:stride]}, "points n", "box area (deg²)",
-                                   width=440, height=230, xlim=(1, max(k, 2)), integer_x=True)),
+                                   width=440, height=250, xlim=(1, max(k, 2)), integer_x=True,
+                                   text_scale=TEXT)),
                 width="stretch", alt="box area against n")
     right.image(png_uri(line_chart(shown[::stride], {"log-likelihood": finite}, "points n", "log L at the MLE",
-                                   width=440, height=230, xlim=(1, max(k, 2)), integer_x=True)),
+                                   width=440, height=250, xlim=(1, max(k, 2)), integer_x=True,
+                                   text_scale=TEXT)),
                 width="stretch", alt="log L against n")
     note("The box only ever grows, in jumps, whenever a point lands outside it; between jumps the area stays put "
          "and each new point costs the same −log(area). The log-likelihood falls roughly linearly in n: more "
@@ -346,7 +351,7 @@ def _explorer_view() -> None:
                    f"its log L sits {ll_mle - ll:,.1f} below the exact MLE's, which no slider position reaches.")
     left, right = st.columns([3, 2])
     # the boxes first, the points over them: a point just outside your box sits on the MLE box's edge
-    picture = (Canvas(px_per_degree=HALF).box(mle, plots.MLE_COLOR, dashed=True, label="the MLE box")
+    picture = (Canvas(px_per_degree=HALF, text_scale=TEXT).box(mle, plots.MLE_COLOR, dashed=True, label="the MLE box")
                .box(theta, fill=True, label="your box")
                .points(X[inside], radius=2.5, label="points inside", over_lines=True))
     if (~inside).any():
@@ -356,11 +361,12 @@ def _explorer_view() -> None:
     east, profile = east_edge_profile(theta, X)
     zero = east[~np.isfinite(profile)]
     profile_chart = line_chart(east, {"log L": np.where(np.isfinite(profile), profile, np.nan)},
-                               "east edge (longitude)", "log L", width=440, height=380,
-                               title="log L as the east edge moves, the rest held" + (
-                                   "" if theta[2] >= east[0] else f" (yours, {theta[2]:g}°, is off to the left)"),
+                               "east edge (longitude)", "log L", width=440, height=360,
                                band=(zero.min(), zero.max(), "L = 0 (log L = -inf)") if zero.size else None,
-                               marker=(theta[2], "your east edge"), xlim=(min(east[0], 179.0), 180.0))
+                               marker=(theta[2], "your east edge"), xlim=(min(east[0], 179.0), 180.0),
+                               text_scale=TEXT)
+    right.markdown("**log L as the east edge moves, the rest held**" + (
+        "" if theta[2] >= east[0] else f" (yours, {theta[2]:g}°, is off to the left)"))
     right.image(png_uri(profile_chart), width="stretch", alt="likelihood profile")
     if ll == -np.inf:
         st.warning("At least one point lies outside your box, where p_model is 0, so the likelihood of the whole "
@@ -415,7 +421,7 @@ def _points_view() -> None:
         if family != "box":
             row[f"p_model(x), {DISPLAY_NAMES[family].lower()}"] = f"{np.exp(fitted.log_prob(x)[0]):.3g}"
         rows.append(row)
-    picture = Canvas(px_per_degree=2.5).box(box_model.theta_, fill=True, label="the MLE box")
+    picture = Canvas(px_per_degree=2.5, text_scale=TEXT).box(box_model.theta_, fill=True, label="the MLE box")
     if parsed:
         picture.markers(np.array([[lon, lat] for lat, lon in parsed.values()]), "#111827", radius=7,
                         labels=list(parsed), label="your points")

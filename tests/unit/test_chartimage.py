@@ -108,3 +108,21 @@ def test_wide_tick_labels_get_room_and_a_non_negative_series_gets_no_negative_ax
     left, right, top, bottom = _frame(area)
     dot = np.argwhere(np.all(np.abs(area - rgb(LINE_COLORS[0])) < 30, axis=2))
     assert dot.size and abs(dot[:, 0].mean() - bottom) <= 3
+
+
+def _ink_rows(pixels) -> int:
+    return int((pixels.sum(axis=2) < 400).any(axis=1).sum())
+
+
+def test_text_scale_enlarges_the_tick_labels_and_keeps_a_long_axis_title_inside_the_picture():
+    x = np.linspace(0, 10, 50)
+    small = np.asarray(line_chart(x, {"y": x}, "x", "y", width=440, height=250)).astype(int)
+    large = np.asarray(line_chart(x, {"y": x}, "x", "y", width=440, height=250, text_scale=1.6)).astype(int)
+    # the x tick labels and title sit under the plot: their rows of ink are about 1.6 times as many
+    assert _ink_rows(large[-70:, 80:]) >= 1.4 * _ink_rows(small[-44:, 80:])
+    # a y title longer than the plot is tall is drawn smaller rather than cut at the picture's edges
+    title = "a rather long title for the y axis"
+    chart = np.asarray(line_chart(x, {"y": x}, "x", title, width=440, height=200, text_scale=1.6)).astype(int)
+    column = chart[:, :30]  # the rotated title's strip
+    rows = np.flatnonzero((column.sum(axis=2) < 400).any(axis=1))
+    assert rows.size and rows.min() > 0 and rows.max() < 200 - 40  # within the plot's height, not to the edge

@@ -114,3 +114,24 @@ def test_larger_axis_labels_widen_the_margins_and_move_the_map_with_them():
         return int(np.any(ink, axis=1).sum())
 
     assert label_rows(large) >= 1.7 * label_rows(small)  # the labels themselves are drawn larger
+
+
+def test_a_legend_wider_than_the_picture_wraps_into_rows_that_stay_inside_it():
+    """The World map page draws its legends 1.6 times larger: three entries no longer fit one row of a half map."""
+    def legend(canvas):
+        picture = _picture(canvas)
+        return picture[canvas.pixels.shape[0]:]
+
+    def make(text_scale):
+        return (Canvas(px_per_degree=1.6, text_scale=text_scale).box((0, 0, 10, 10), label="the MLE box")
+                .points(np.zeros((1, 2)), label="earlier points").markers(np.ones((1, 2)), label="the newest point"))
+
+    one_row, wrapped = legend(make(1.0)), legend(make(1.6))
+    assert one_row.shape[0] == 24 and wrapped.shape[0] == 2 * round(24 * 1.6)  # a second row, each row taller
+    right_margin = make(1.6).margin[2]
+    ink = np.argwhere(wrapped.sum(axis=2) < 300)
+    assert ink[:, 1].max() < wrapped.shape[1] - right_margin  # no label runs off the right edge
+    row = round(24 * 1.6)
+    assert (ink[:, 0] < row).any() and (ink[:, 0] >= row).any()  # text in both rows
+    marker = np.all(np.abs(wrapped - np.array(rgb(plots.BAD_COLOR))) < 8, axis=2)  # not the box's orange
+    assert np.argwhere(marker)[:, 0].min() >= row  # the entry that did not fit starts the second row
