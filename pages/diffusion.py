@@ -34,9 +34,11 @@ c = st.columns([2, 3])
 dataset = c[0].selectbox("Data", list(dui.DATASETS), format_func=dui.DATASETS.get, key=P + "data",
                          persist_state="session")
 job = st.session_state[RUNS].get(dataset)
-if job is not None and job.finished and job.result is not None and st.session_state.get(P + "watched") is job:
-    st.session_state[P + "source_" + dataset] = "trained here"  # a training seen running has ended: show its model
-    st.session_state[P + "watched"] = None
+WATCHED = P + "watched"  # the training this tab last saw running (the progress view sets it)
+if job is not None and job.finished and st.session_state.get(WATCHED) is job:
+    st.session_state[WATCHED] = None  # seen to its end: once only, so a failed run does not redraw the page again
+    if job.result is not None:
+        st.session_state[P + "source_" + dataset] = "trained here"  # show the model it made
 trained = job.result if job is not None and job.status in ("done", "cancelled") and job.result is not None else None
 if trained is None and job is not None:  # a new training runs (or failed): the earlier model stays in use
     trained = st.session_state[EARLIER].get(dataset)
@@ -559,12 +561,10 @@ def _progress_view() -> None:
         st.error(f"{current.label}: {current.message} The model keeps its last good weights (*trained here*).")
     elif current.status == "done":
         st.success(f"{current.label}: {current.message} It is *trained here* at the top.")
-    if current.finished and st.session_state.get(P + "was_running"):
-        st.session_state[P + "was_running"] = False
-        st.rerun()  # the training ended: redraw the page with the new model
-    st.session_state[P + "was_running"] = not current.finished
     if not current.finished:
-        st.session_state[P + "watched"] = current  # when it ends, the top of the page shows its model
+        st.session_state[WATCHED] = current
+    elif st.session_state.get(WATCHED) is current:
+        st.rerun()  # the training ended: redraw the page, whose top then shows the new model and forgets this run
 
 
 st.fragment(_progress_view, run_every=1.0 if jobs.keep_watching(st.session_state[RUNS]) else None)()
