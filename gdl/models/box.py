@@ -56,8 +56,16 @@ def east_edge_profile(theta, X: np.ndarray, points: int = 300) -> tuple[np.ndarr
     into a sliver at the right (θ3 itself may then lie left of the range)."""
     theta = np.asarray(theta, dtype=np.float64)
 
-    def profile(east):
-        return np.array([box_log_likelihood((theta[0], theta[1], e, theta[3]), X) for e in east])
+    X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
+    west, south, north = theta[0], theta[1], theta[3]
+    rest_hold = north >= south and bool(np.all((X[:, 0] >= west) & (X[:, 1] >= south) & (X[:, 1] <= north)))
+    easternmost = X[:, 0].max() if len(X) else -np.inf
+
+    def profile(east):  # box_log_likelihood at each east edge, for all of them at once
+        holds = rest_hold & (east >= west) & (east >= easternmost)
+        with np.errstate(divide="ignore"):
+            values = -len(X) * np.log(np.clip(east - west, 0, None) * (north - south))
+        return np.where(holds, values, -np.inf)
 
     east = np.linspace(theta[0] + 0.5, 180.0, points)
     values = profile(east)

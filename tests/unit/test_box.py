@@ -87,3 +87,16 @@ def test_the_east_edge_profile_shows_its_finite_stretch_not_a_sliver_of_it(X):
     assert 1 / 3 < finite.mean() < 0.9  # the stretch fills the chart, and the drop to -inf is in view
     e = east[finite][-1]
     assert values[finite][-1] == pytest.approx(-len(X) * np.log((e - theta[0]) * (high[1] - low[1])))
+
+
+def test_the_east_edge_profile_is_the_log_likelihood_of_each_box_along_it():
+    """The profile is computed for all east edges at once: it must agree with box_log_likelihood box by box,
+    for boxes that hold every point, boxes that lose points at another edge, and edges west of θ1."""
+    from gdl.models.box import east_edge_profile
+
+    rng = np.random.default_rng(3)
+    X = rng.uniform([-60, -30], [60, 30], size=(40, 2))
+    for theta in [(-61, -31, 0, 31), (-50, -31, 70, 31), (-61, -20, 100, 31), (-61, -31, 65, 10), (170, -31, 175, 31)]:
+        east, values = east_edge_profile(theta, X)
+        expected = [box_log_likelihood((theta[0], theta[1], e, theta[3]), X) for e in east]
+        np.testing.assert_allclose(values, expected, rtol=1e-12)
