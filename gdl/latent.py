@@ -151,21 +151,28 @@ def nearest_code_distance(probes: np.ndarray, Z: np.ndarray, chunk: int = 1024) 
     return out
 
 
+def _some_codes(Z: np.ndarray, at_most: int = 3000) -> np.ndarray:
+    """Z as float64, or a fixed random `at_most` of its rows (the holes' pairwise distances grow as n²)."""
+    Z = np.asarray(Z, dtype=np.float64)
+    return Z if len(Z) <= at_most else Z[np.random.default_rng(0).choice(len(Z), at_most, replace=False)]
+
+
+def hole_threshold(Z: np.ndarray) -> float:
+    """The distance past which a code lies in a hole of the codes Z: 99% of the codes are closer than this to
+    their own nearest neighbour (measured on at most 3,000 of them)."""
+    Z = _some_codes(Z)
+    if len(Z) < 3:
+        raise ValueError("need at least three codes")
+    d2 = ((Z[:, None, :] - Z[None, :, :]) ** 2).sum(axis=-1)
+    np.fill_diagonal(d2, np.inf)
+    return float(np.quantile(np.sqrt(d2.min(axis=1)), 0.99))
+
+
 def hole_fraction(probes: np.ndarray, Z: np.ndarray) -> float:
     """The share of probe codes (e.g. draws from the prior) that fall in a hole of the data's codes: farther
     from every code than 99% of the codes are from their own nearest neighbour. Decoding a code in a hole asks
     the decoder about a place it never saw in training."""
-    Z = np.asarray(Z, dtype=np.float64)
-    if len(Z) < 3:
-        raise ValueError("need at least three codes")
-    d2 = ((Z[:, None, :] - Z[None, :, :]) ** 2).sum(axis=-1) if len(Z) <= 3000 else None
-    if d2 is None:
-        rng = np.random.default_rng(0)
-        Z = Z[rng.choice(len(Z), 3000, replace=False)]
-        d2 = ((Z[:, None, :] - Z[None, :, :]) ** 2).sum(axis=-1)
-    np.fill_diagonal(d2, np.inf)
-    threshold = np.quantile(np.sqrt(d2.min(axis=1)), 0.99)
-    return float((nearest_code_distance(probes, Z) > threshold).mean())
+    return float((nearest_code_distance(probes, _some_codes(Z)) > hole_threshold(Z)).mean())
 
 
 def prior_codes(model, n: int, seed: int) -> np.ndarray:

@@ -22,6 +22,9 @@ data it was trained on.
 A **discriminative** model learns p(y | x): given an observation, it predicts a label ("is this painting a
 Van Gogh?"). A **generative** model learns p(x) itself (or p(x | y)), so it can *create* a new painting. Every
 lesson below lets you draw samples, fit a model, and see how far p_model is from p_data.
+
+The lessons follow David Foster's *Generative Deep Learning* (O'Reilly, 2nd edition, 2023): where a page says
+"the book", it means this one.
 """
 )
 

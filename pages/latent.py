@@ -10,7 +10,7 @@ from gdl.data.idx import IDXError
 from gdl.models import DISPLAY_NAMES
 from gdl.ui import cache, jobs
 from gdl.ui import latent as ui
-from gdl.ui.widgets import a_digit, guarded, natural_image, note, panel_guard, plain, ranged, through_app
+from gdl.ui.widgets import a_digit, guarded, in_words, natural_image, note, panel_guard, plain, ranged, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -19,6 +19,8 @@ FACTORS = ("height", "width")
 STRIP_WIDTH = 880  # px: the widest picture strip that fits the page's main column
 GRID_N = {"tins": 12, "digits": 15}  # tiles per side of the decoded manifold
 IMAGE_SCALE = {8: 24, 28: 8, 32: 7}  # enlargement of a single decoded image, by its size
+GRID_HOLES = ("Where the map has no points (often the window's corners), the decoder was never trained: its "
+              "tiles there come out as {}. Section 6 calls such places holes.")
 
 st.title("🧭 Latent space: a map of the data in a few numbers")
 st.markdown(
@@ -27,7 +29,11 @@ st.markdown(
     "a point **z** in a small space of 2 to 16 numbers. The **encoder** maps an image to its point; the "
     "**decoder** maps any point back to an image. If the model has learned well, moving z a little changes the "
     "image a little, and directions in the space mean something: taller, wider, a different digit. This "
-    "**representation** is the third thing a good generative model gives us, after samples and likelihoods."
+    "**representation** is the third thing a good generative model gives us, after samples and likelihoods.\n\n"
+    "A **VAE** (variational autoencoder) also says where the codes should lie: its **prior** is N(0, I), the "
+    "standard Gaussian, centred on 0 with a spread of 1 along every dimension, and a **KL term** in its training "
+    "loss pulls each image's code towards it, so that a point drawn from the prior decodes to a plausible image. "
+    "A plain **autoencoder** has no such term; section 6 compares the two."
 )
 
 # ---- 0. the data and the model --------------------------------------------------------------------------------
@@ -206,7 +212,7 @@ model = vae_sources[source]
 L = model.config.latent_dim
 mkey = ui.model_key(model)
 token = hashlib.md5(mkey.encode()).hexdigest()[:8]  # widget keys per model, so sliders reset with the model
-command = getattr(model, "checkpoint_meta_", {}).get("command", "trained in this page")
+command = getattr(model, "checkpoint_meta_", {}).get("command", "")  # none for a model trained here
 command = " ".join(f'<span style="white-space:nowrap">{html.escape(word)}</span>' for word in command.split())
 c[2].markdown(f"**VAE**, {L} latent dimensions, {source}  \n<small>{command}</small>",  # breaks only at spaces
               unsafe_allow_html=True)
@@ -237,7 +243,7 @@ colour_options = list(FACTORS) if has_factors else (["digit label" if dataset ==
                                                       if has_labels else ["nothing"])
 colour_by = c[0].selectbox("Colour the points by", colour_options, key=P + "colour",
                            help="For the tins, their true height or width in pixels, which the model never saw.",
-                           persist_state="session")
+                           persist_state="session") if len(colour_options) > 1 else colour_options[0]
 if L > 2:
     how = c[1].radio("Which plane", ["two latent dimensions", "PCA plane"], key=P + "how", horizontal=True,
                      help="With more than two dimensions, look along two of them (the others held at their "
@@ -270,7 +276,7 @@ with panel_guard("The latent map"):
     grid_codes, _, _ = latent.plane_grid(view, *extent, grid_n)
     grid = plots.image_grid(ui.decode(model, grid_codes), columns=grid_n, pad=1,
                             scale=max(1, 480 // (grid_n * (shape[1] + 1))))
-    right.image(grid, caption=f"The decoded manifold: {grid_n}×{grid_n} points of the same window, decoded "
+    right.image(grid, caption=f"The decoded grid: {grid_n}×{grid_n} points of the same window, decoded "
                               f"({view.labels[0]} left to right, {view.labels[1]} bottom to top).",
                 width="stretch")
     if has_factors:
@@ -294,7 +300,7 @@ with panel_guard("The latent map"):
                  ", so the model has only partly sorted the tins by their height and width (a longer training "
                  "usually sorts them better). "))
              + words[0].upper() + words[1:] + ". In the grid, neighbouring tiles look alike: the decoder maps "
-             "nearby points to similar tins.")
+             "nearby points to similar tins. " + GRID_HOLES.format("broken or ghostly tins"))
     elif has_labels:
         share, pair = latent.class_layout(UV, targets)
         sliced = (f"This view looks along two of the {L} dimensions (the grid holds the others at their mean), so "
@@ -304,20 +310,22 @@ with panel_guard("The latent map"):
         note(sliced + (
             f"Each {kind} gathers in its own region of the map, with no label used in training: {share:.0%} of the "
             f"images lie nearer their own {kind}'s centre than any other's. The encoder puts similar images near "
-            f"each other. Between the regions, the grid shows the decoder morphing one {kind} into the next"
-            f"{closest}."
+            f"each other (a {kind} written in two styles can take two patches). Between the regions, the grid "
+            f"shows the decoder morphing one {kind} into the next{closest}. " + GRID_HOLES.format("blurred hybrids")
             if share >= 0.6 else
             f"In this plane the {kinds} are not sorted apart: only {share:.0%} of the images lie nearer their own "
             f"{kind}'s centre than any other's, so the grid decodes much the same image everywhere. A model trained "
             "longer, or a plane that shows more of the space, sorts them better."))
     else:
-        note("Nearby points decode to similar images: the grid changes smoothly from tile to tile.")
+        note("Nearby points decode to similar images: the grid changes smoothly from tile to tile. "
+             + GRID_HOLES.format("blurred or broken images"))
 
 # ---- 2. sliders --------------------------------------------------------------------------------------------------
 st.header("2 · One slider per latent dimension")
 st.markdown("Set each coordinate of z yourself and the decoder draws its image. The sliders start at the code of "
             "one real image.")
 ranges = ui.slider_range(model, Z)
+code_span = np.quantile(Z, [0.01, 0.99], axis=0).T  # (L, 2): where 98% of the codes lie along each dimension
 SLIDERS = [P + f"z{k}_{token}" for k in range(L)]
 
 
@@ -352,7 +360,9 @@ def _slider_view() -> None:
     note("Each slider moves one coordinate of z. " + (
         slider_roles() + " Towards the corners of the sliders' ranges the code leaves the region the tins' codes "
         "occupy, and the picture breaks up." if has_factors else "Small moves change the image a little; large "
-        "moves, past ±2 or so for a VAE, leave the region the codes occupy and the images grow strange."))
+        "moves leave the region the codes occupy, and the images grow strange. 98% of the images' codes lie within "
+        + ", ".join(f"z{k + 1} {lo:+.1f} to {hi:+.1f}" for k, (lo, hi) in enumerate(code_span[:4]))
+        + (", …" if L > 4 else "") + "."))
 
 
 def slider_roles() -> str:
@@ -419,22 +429,30 @@ def _interpolation_view() -> None:
     decoded = ui.decode(model, path)
     t_ = np.linspace(0, 1, steps, dtype=np.float32)[:, None, None]
     crossfade = (1 - t_) * X[a] + t_ * X[b]
-    s = max(2, 64 // shape[0])
+    s = max(1, STRIP_WIDTH // ((steps + 2) * (shape[1] + 1)))  # about as wide as the column at 1400 px
     for images, caption in (
             (decoded, "In latent space: the real start image, the decoded steps, the real end image."),
             (crossfade, "In pixel space, for comparison: a cross-fade, (1 − t)·start + t·end.")):
         strip = plots.image_grid(np.concatenate([X[a:a + 1], images, X[b:b + 1]]), columns=steps + 2, scale=s)
-        st.image(strip, width=min(strip.shape[1], STRIP_WIDTH), caption=caption)  # shrunk to fit the column
+        st.image(strip, width="stretch", caption=caption)  # the column's width, narrower screens included
     if a == b:
         note("Start and end are the same image, so both walks stand still: choose two different images to see "
              "the latent walk change one into the other while the cross-fade lays two faint ones over each other.")
         return
+    crossing = ""
+    if dataset == "digits":  # a classifier trained on real digits says what each step shows
+        reads = [int(r) for r in cache.read_digits(decoded)[0]]
+        others = sorted(set(reads) - {int(targets[a]), int(targets[b])})
+        crossing = (" A digit classifier reads the steps as " + ", ".join(map(str, reads)) + (
+            ": the straight line crosses the region" + ("s" if len(others) > 1 else "") + " of "
+            + in_words(map(a_digit, others)) + " on its way (see the map in section 1)." if others else ": every step reads as the start's digit or the end's, so the "
+            "line goes straight from one region to the other."))
     note("Every step of the walk in latent space is decoded as one " + (
          "tin" if has_factors else "digit" if dataset == "digits" else "image") + " of its own, changing "
          "gradually from the start to the end (how crisp each one is depends on how well the model has learned; "
-         "steps far from the codes of real images come out blurrier). The cross-fade in pixel space is only ever "
-         "two faint images laid over each other: the data does not live on straight lines in pixel space, but it "
-         "nearly does in the latent space.")
+         "steps far from the codes of real images come out blurrier)." + crossing + " The cross-fade in pixel "
+         "space is only ever two faint images laid over each other: the data does not live on straight lines in "
+         "pixel space, but it nearly does in the latent space.")
 
 
 st.fragment(guarded("The interpolation")(_interpolation_view))()
@@ -478,17 +496,21 @@ def _attribute_view() -> None:
     typical = typical_image()
     k = int(c[1].number_input(ranged("Image number", 0, n - 1), 0, n - 1, typical, key=P + "attr_image_" + dataset,
                               persist_state="session"))
-    strength = float(c[2].slider("Strength: how much of the vector to add", -1.5, 1.5, 0.5, step=0.05,
-                                 key=P + "attr_strength",
+    reach = 1.0 if has_factors else 1.5  # the tins' data spans about -0.75 to +0.65 along their vectors
+    strength = float(c[2].slider("Strength: how much of the vector to add", -reach, reach,
+                                 0.5 if has_factors else 1.0, step=0.05, key=P + "attr_strength_" + dataset,
                                  help="1 adds the whole vector: " + (
                                      "the gap between the mean codes of the bottom and top quarters."
                                      if has_factors else f"the gap between the {kind}'s mean code and the mean "
                                      "code of all images."), persist_state="session"))
     v = vectors[name]
     z = Z[k] + strength * v
-    cols = st.columns([1, 1, 1, 3])
+    cols = st.columns(3)  # three pictures to a row: at 1024 px four columns are narrower than the pictures
     s = max(2, 128 // shape[0])
-    natural_image(cols[0], plots.image_grid(X[k:k + 1], columns=1, scale=s), caption="the image")
+    label = (f" ({a_digit(targets[k])})" if dataset == "digits" else
+             f" ({targets[k, 0]:.0f} px tall, {targets[k, 1]:.0f} px wide)" if has_factors else
+             f" (class {targets[k]})" if has_labels else "")
+    natural_image(cols[0], plots.image_grid(X[k:k + 1], columns=1, scale=s), caption="the image" + label)
     natural_image(cols[1], plots.image_grid(ui.decode(model, Z[k:k + 1]), columns=1, scale=s), caption="decoded z")
     decoded = ui.decode(model, z[None])
     natural_image(cols[2], plots.image_grid(decoded, columns=1, scale=s),
@@ -510,7 +532,7 @@ def _attribute_view() -> None:
         if dataset == "digits":  # a classifier trained on real digits says what each picture shows
             reads, _ = cache.read_digits(np.concatenate([ladder_images, decoded]))
             ladder_caption += ": a digit classifier reads them as " + ", ".join(str(r) for r in reads[:-1])
-    natural_image(cols[3], plots.image_grid(ladder_images, columns=5, scale=max(1, s // 2)), caption=ladder_caption)
+    natural_image(st, plots.image_grid(ladder_images, columns=5, scale=max(1, s // 2)), caption=ladder_caption)
     st.caption(f"The vector “{name}” = (" + ", ".join(f"{x:+.2f}" for x in v) + ")")
     if has_factors:
         beyond = most if strength > high else least if strength < low else None
@@ -525,14 +547,14 @@ def _attribute_view() -> None:
         note(("Adding" if strength >= 0 else "Subtracting (a negative strength)") + " the vector aims to change "
              f"that one attribute and keep the rest of the image: the same tin, {name if strength >= 0 else opposite}"
              ". It can, because the attribute varies along a consistent direction in the latent space; how cleanly "
-             "depends on how well the model has separated the factors (section 8). The five steps on the right "
+             "depends on how well the model has separated the factors (section 8). The row of five steps "
              "span the data along the vector. " + where)
     else:
         d = classes[name]
         text = (f"Adding the vector moves the code towards the mean code of the {kind} {d}" if strength >= 0 else
                 f"Subtracting it (a negative strength) moves the code away from the mean code of the {kind} {d}")
         if reads is None:
-            note(text + ". The five steps on the right walk from the image towards them.")
+            note(text + ". The row of five steps walks from the image towards them.")
         else:
             now, start = int(reads[-1]), int(reads[0])
             text += f". The classifier reads your decoded image as {a_digit(now)}" + (
@@ -609,7 +631,11 @@ else:
              f"or hybrids. The KL term pulls the VAE's codes in towards N(0, I) (at most {vae_width:.0f} units "
              "wide) "
              + (f"and fills the gaps: only {vae_holes:.0%} of its prior draws land in a hole, so more of its "
-                "samples look like the data." if vae_holes < ae_holes else
+                "samples look like the data." if ae_holes - vae_holes >= 0.05 else
+                f"and here both land in a hole rarely ({ae_holes:.0%} and {vae_holes:.0%}): on this data the "
+                "Gaussian fitted to the autoencoder's codes happens to cover them about as well, so the two grids "
+                "of samples look alike." + (" The tins show the difference more clearly." if dataset != "tins"
+                                            else "") if max(ae_holes, vae_holes) < 0.1 else
                 f"but here it does not fill them better: {vae_holes:.0%} of its prior draws land in a hole. A VAE "
                 "trained only briefly, or given more dimensions than the data needs, leaves parts of its prior "
                 "unused; train it longer, or with fewer dimensions, and compare again.")
@@ -650,26 +676,53 @@ if picture is not None:
     else:
         with panel_guard("Your image"):
             z_mine = model.encode(mine[None])
-            cols = st.columns([1, 1, 3])
-            s = max(2, 128 // shape[0])
-            natural_image(cols[0], plots.image_grid(mine[None], columns=1, scale=s),
-                          caption="your image, as the model sees it")
-            natural_image(cols[1], plots.image_grid(ui.decode_now(model, z_mine), columns=1, scale=s),
-                          caption="decoded from its z")
-            cols[2].plotly_chart(latent.latent_scatter_figure(UV, colour, colour_by, view.labels,
+            decoded_mine = ui.decode_now(model, z_mine)
+            distance = np.linalg.norm(Z - z_mine, axis=1)
+            nearest = int(np.argmin(distance))
+            in_hole = distance[nearest] > ui.hole_threshold(model, dataset, idx_paths)
+            what = (f"{a_digit(targets[nearest])}" if dataset == "digits" else
+                    f"a tin {targets[nearest, 0]:.0f} px tall and {targets[nearest, 1]:.0f} px wide" if has_factors
+                    else f"class {targets[nearest]}" if has_labels else f"image {nearest}")
+            cols = st.columns([2, 3])
+            s = max(3, 112 // shape[0])
+            cols[0].image(plots.image_grid(np.concatenate([mine[None], decoded_mine, X[nearest:nearest + 1]]),
+                                           columns=3, scale=s), width="stretch",
+                          caption=f"Left to right: your image as the model sees it; decoded from its z; the data's "
+                                  f"image whose code lies nearest to yours (image {nearest}, {what}).")
+            cols[1].plotly_chart(latent.latent_scatter_figure(UV, colour, colour_by, view.labels,
                                                               categorical=categorical, extent=None, height=360,
                                                               markers={"yours": tuple(view.to_plane(z_mine)[0])}),
                                  key=P + "mine_map", config={"displayModeBar": False})
-            err_mine = float(((ui.decode_now(model, z_mine)[0] - mine) ** 2).mean())
+            err_mine = float(((decoded_mine[0] - mine) ** 2).mean())
             typical = float(np.mean(ui.reconstruction(model, dataset, idx_paths)))  # section 8's number
             ratio = err_mine / max(typical, 1e-12)
-            note(f"Your image lands at the star. Its reconstruction error is {err_mine:.4f} per pixel, against "
-                 f"{typical:.4f} on average for the data's images (section 8) ({ratio:.1f}×): "
-                 + ("close to the data's, so the model knows images like yours." if ratio < 1.5 else
-                    "larger than the data's, so your image is at the edge of what the model knows: it decodes "
-                    "something like it, not quite it." if ratio < 3 else
-                    "much larger, so the model has never seen anything like it and decodes the nearest thing it "
-                    "knows."))
+            if has_labels:  # the neighbourhood, not just the single nearest code (which may be a stray)
+                names, counts = np.unique(targets[np.argsort(distance)[:15]], return_counts=True)
+                order = np.argsort(-counts, kind="stable")  # a tie goes to the smaller label
+                first, second = (names[i] for i in order[:2]) if len(order) > 1 else (names[order[0]], None)
+                plural = (lambda d: f"{d}s") if dataset == "digits" else (lambda d: f"images of class {d}")
+                near = (f"where the {plural(first)} lie ({counts[order[0]]} of its 15 nearest codes are "
+                        f"{plural(first)})" if counts[order[0]] >= 10 or second is None else
+                        f"between the {plural(first)} and the {plural(second)} (of its 15 nearest codes, "
+                        f"{counts[order[0]]} are {plural(first)} and {counts[order[1]]} {plural(second)})")
+            else:
+                near = f"next to {what}"
+            place = ("Your image's code (the star) lies in a hole: farther from every image's code than 99% of the "
+                     "codes lie from their nearest neighbour, where the decoder was never trained, so the model "
+                     f"knows no image quite like yours (the nearest is {what}). " if in_hole else
+                     f"Your image's code (the star) lies among the data's codes, {near}: to the model it is "
+                     "an image of a familiar kind. ") + (
+                f"The map shows one plane of the {L}-dimensional space, so the star's place there is only part "
+                "of that story. " if L > 2 else "")
+            how_well = (f"Its reconstruction error is {err_mine:.4f} per pixel, {ratio:.1f} times the data's average "
+                        f"of {typical:.4f} (section 8): " + (
+                            "about the same, so the model reproduces it as it does its own images." if ratio < 1.5
+                            else "worse, so the decoder draws something like it, not quite it." if ratio < 3 else
+                            "much worse. The decoder can only draw images in the style of its data, " + (
+                                "and the data's 8×8 digits are blurrier and thicker than most drawings."
+                                if dataset == "digits" else "and yours differs from them in more than the "
+                                "factors the code holds.")))
+            note(place + how_well)
 
 # ---- 8. how well is it represented ------------------------------------------------------------------------------------
 st.header("8 · How well is the data represented?")
@@ -677,10 +730,11 @@ with panel_guard("The measurements"):
     errors = ui.reconstruction(model, dataset, idx_paths)
     baseline = float(((X - X.mean(axis=0)) ** 2).mean())
     m = st.columns(3)
-    m[0].metric("Reconstruction error (MSE per pixel)", f"{errors.mean():.4f}",
-                help="Mean of (decoded − original)² over every pixel of every image shown on this page.")
-    m[1].metric("Error of the mean image", f"{baseline:.4f}", help="What drawing the average image for every "
-                "input would score: the baseline a representation must beat.")
+    m[0].metric("Reconstruction error", f"{errors.mean():.4f}",  # short labels: three to a row at 1024 px
+                help="The mean squared error per pixel: the mean of (decoded − original)² over every pixel of "
+                     "every image shown on this page.")
+    m[1].metric("Mean image's error", f"{baseline:.4f}", help="The same error for drawing the average image for "
+                "every input: the baseline a representation must beat.")
     explained = 1 - errors.mean() / baseline if baseline > 0 else None  # identical images: nothing to explain
     m[2].metric("Variance explained", "–" if explained is None else f"{explained:.1%}",
                 help="1 − reconstruction error / error of the mean image.")

@@ -172,13 +172,23 @@ def reconstruction(model, dataset: str, idx_paths: tuple[str, str] = ("", "")) -
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _holes(_model, key: str, dataset: str, idx_paths: tuple[str, str]) -> float:
-    Z = _codes(_model, key, dataset, idx_paths)
-    return latent.hole_fraction(latent.prior_codes(_model, 2000, seed=0), Z[:1500])
+    Z = _codes(_model, key, dataset, idx_paths)[:1500]  # hole_threshold measures the same 1,500
+    return latent.hole_fraction(latent.prior_codes(_model, 2000, seed=0), Z)
 
 
 def holes(model, dataset: str, idx_paths: tuple[str, str] = ("", "")) -> float:
     """The share of the model's sampling draws that land in a hole of the page's codes (cached per model)."""
     return _holes(model, model_key(model), dataset, tuple(idx_paths))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _hole_threshold(_model, key: str, dataset: str, idx_paths: tuple[str, str]) -> float:
+    return latent.hole_threshold(_codes(_model, key, dataset, idx_paths)[:1500])
+
+
+def hole_threshold(model, dataset: str, idx_paths: tuple[str, str] = ("", "")) -> float:
+    """How far from every code of the page's images a code must lie to be in a hole (as `holes` counts them)."""
+    return _hole_threshold(model, model_key(model), dataset, tuple(idx_paths))
 
 
 def slider_range(model, Z: np.ndarray) -> list[tuple[float, float]]:

@@ -120,6 +120,12 @@ def natural_image(container, image, **kwargs) -> None:
     container.image(image, width=int(getattr(image, "shape", (0, 0))[1]) or "content", **kwargs)
 
 
+def in_words(items) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = [str(i) for i in items]
+    return " and ".join(items) if len(items) <= 2 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def a_digit(d) -> str:
     """'a 3', but 'an 8'."""
     return f"an {d}" if int(d) == 8 else f"a {d}"

@@ -41,7 +41,7 @@ ALLOWED: dict[Site, str] = {
         "The model line under the page's top controls, with <small> for the command. L is an int (the latent "
         "size); source is a key the page itself builds ('pretrained checkpoint' or 'trained here'); command is "
         "the string saved in a shipped checkpoint in assets/checkpoints by `python -m gdl train` (users cannot "
-        "upload checkpoints on this page), or the constant 'trained in this page', each word HTML-escaped "
+        "upload checkpoints on this page) (or nothing, for a model trained here), each word HTML-escaped "
         "inside a no-wrap span the page writes itself.",
     Site("pages/latent.py", "_slider_view", "unsafe_allow_html",
          ("image.shape[1] * scale", "latent.png_data_uri(image, scale)")):
