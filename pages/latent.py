@@ -180,7 +180,8 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
             elif job.status == "done":
                 st.success(f"{job.label}: {job.message} " + (
                     "The page now shows it (model source: **trained here**)." if family == "vae" else
-                    "Section 6 now compares it with the VAE."))
+                    "Section 6 now compares it with the VAE; choose **Explore: Autoencoder** at the top to move "
+                    "through its space."))
         vae_job = runs.get((data_id, "vae"))
         if vae_job is not None and vae_job is st.session_state.get(P + "watched_vae") and vae_job.finished \
                 and vae_job.result is not None:
@@ -204,19 +205,32 @@ if not vae_sources:
     st.info("There is no VAE for this data yet: train one above (the page opens from pretrained models for the "
             "tins and the digits).")
     st.stop()
-if len(vae_sources) > 1:
+ae_sources = sources("ae")
+family = "vae"
+if ae_sources:
+    family = c[1].radio("Explore", ["vae", "ae"], format_func=DISPLAY_NAMES.get, horizontal=True, key=P + "explore",
+                        help="Sections 1 to 5, 7 and 8 show this model; section 6 compares the two.",
+                        persist_state="session")
+if len(vae_sources) > 1 and family == "vae":
     c[1].selectbox("Model source", list(vae_sources), key=P + "source", persist_state="session")
 source = st.session_state.get(P + "source") if st.session_state.get(P + "source") in vae_sources else next(
     iter(vae_sources))
-model = vae_sources[source]
+vae = vae_sources[source]
+ae_source = "trained here" if "trained here" in ae_sources else next(iter(ae_sources), None)
+ae = ae_sources.get(ae_source)
+if family == "ae":  # the autoencoder trained here, when there is one (as section 6 compares)
+    model, source = ae, ae_source
+else:
+    model = vae
 L = model.config.latent_dim
+name_shown = DISPLAY_NAMES[family]
 mkey = ui.model_key(model)
 token = hashlib.md5(mkey.encode()).hexdigest()[:8]  # widget keys per model, so sliders reset with the model
 command = getattr(model, "checkpoint_meta_", {}).get("command", "")  # none for a model trained here
 command = " ".join(f'<span style="white-space:nowrap">{html.escape(word)}</span>' for word in command.split())
-c[2].markdown(f"**VAE**, {L} latent dimensions, {source}  \n<small>{command}</small>",  # breaks only at spaces
-              unsafe_allow_html=True)
-beta = model.config.beta
+c[2].markdown(f"**{name_shown}**, {L} latent dimensions, {source}  \n<small>{command}</small>",
+              unsafe_allow_html=True)  # the command breaks only at spaces
+beta = getattr(model.config, "beta", 1.0)  # a plain autoencoder has no KL term to weight
 settings = [f"β = {beta:g} weights the KL term: " + (
     "above 1, a β-VAE, with codes pulled harder towards the prior" if beta > 1 else
     "below 1, codes pulled less towards the prior, for sharper reconstructions" if beta > 0 else
@@ -297,8 +311,9 @@ with panel_guard("The latent map"):
               + (", so tins of different sizes overlap here; " + (
                   "the PCA plane, or other dimensions, may show more. " if view.labels[0].startswith("z") else
                   "two of the single dimensions may separate them better. ") if L > 2 else
-                 ", so the model has only partly sorted the tins by their height and width (a longer training "
-                 "usually sorts them better). "))
+                 ", so the model has only partly sorted the tins by their height and width " + (
+                     "(nothing in an autoencoder's loss asks its dimensions to follow separate factors). "
+                     if model.name == "ae" else "(a longer training usually sorts them better). ")))
              + words[0].upper() + words[1:] + ". In the grid, neighbouring tiles look alike: the decoder maps "
              "nearby points to similar tins. " + GRID_HOLES.format("broken or ghostly tins"))
     elif has_labels:
@@ -348,7 +363,9 @@ def _slider_view() -> None:
              for k, (lo, hi) in enumerate(ranges)]
         b = st.columns(2)
         b[0].button("Centre: z = 0", on_click=_set_sliders, args=(np.zeros(L),), key=P + "zero", width="stretch",
-                    help="The centre of the VAE's prior N(0, I).")
+                    help="The centre of the VAE's prior N(0, I)." if model.name == "vae" else
+                    "Nothing pulls an autoencoder's codes towards 0: for it, z = 0 is just one more point, "
+                    "perhaps far from every code.")
         pick = int(np.random.default_rng(len(z) + int(sum(abs(v) * 1000 for v in z)) % 10_000).integers(n))
         b[1].button("A random image's code", on_click=_set_sliders, args=(Z[pick],), key=P + "random",
                     width="stretch", help="Jump to the code of an image of the data.")
@@ -407,7 +424,10 @@ def _plane_view() -> None:
                        f"z = ({zs}). (Only this, the place you let go, went back to the server.)")
         note("The image follows the mouse at screen rate. Drag along a line where the colours of the points "
              "change and watch one feature change in the image; drag off the cloud of points and the decoder "
-             "has to guess.")
+             "has to guess." + (" The autoencoder's codes leave gaps between and around their clusters, since "
+                                "nothing pulls them together: drag into one and the decoder draws a smudge or a "
+                                "hybrid (section 6 counts how often sampling lands in such a hole)."
+                                if model.name == "ae" else ""))
 
 
 st.fragment(guarded("The latent plane")(_plane_view))()
@@ -445,8 +465,9 @@ def _interpolation_view() -> None:
         others = sorted(set(reads) - {int(targets[a]), int(targets[b])})
         crossing = (" A digit classifier reads the steps as " + ", ".join(map(str, reads)) + (
             ": the straight line crosses the region" + ("s" if len(others) > 1 else "") + " of "
-            + in_words(map(a_digit, others)) + " on its way (see the map in section 1)." if others else ": every step reads as the start's digit or the end's, so the "
-            "line goes straight from one region to the other."))
+            + in_words(map(a_digit, others)) + " on its way (see the map in section 1)." if others else
+            ": every step reads as the start's digit or the end's, so the line goes straight from one region to the "
+            "other."))
     note("Every step of the walk in latent space is decoded as one " + (
          "tin" if has_factors else "digit" if dataset == "digits" else "image") + " of its own, changing "
          "gradually from the start to the end (how crisp each one is depends on how well the model has learned; "
@@ -595,15 +616,13 @@ st.markdown("A plain **autoencoder** has the same encoder and decoder but learns
             "its codes where to sit, so it has no prior to sample from: to generate, we can only guess a region "
             "(here, a Gaussian fitted to its codes). The **VAE** adds the KL term, which pulls every code "
             "towards N(0, I), so that decoding a draw from N(0, I) gives a plausible image.")
-ae_sources = sources("ae")
-if not ae_sources:
+if ae is None:
     st.info("There is no autoencoder for this data yet: train one above (family: Autoencoder).")
 else:
-    ae = ae_sources.get("trained here", next(iter(ae_sources.values())))
     with panel_guard("AE against VAE"):
         cols = st.columns(2)
         stats = {}
-        for col, (name, m) in zip(cols, (("Autoencoder", ae), ("VAE", model))):
+        for col, (name, m) in zip(cols, (("Autoencoder", ae), ("VAE", vae))):
             Zm = ui.codes(m, dataset, idx_paths)
             v = latent.dims_view(Zm.shape[1], 0, 1) if Zm.shape[1] == 2 else latent.pca_view(Zm)
             holes = ui.holes(m, dataset, idx_paths)
@@ -624,7 +643,7 @@ else:
                                                          else "a Gaussian fitted to the codes"),
                          width="stretch")
         (ae_holes, ae_width), (vae_holes, vae_width) = stats["Autoencoder"], stats["VAE"]
-        dims = (ae.config.latent_dim, model.config.latent_dim)
+        dims = (ae.config.latent_dim, vae.config.latent_dim)
         note(f"Compare the two maps' axes. The autoencoder's codes spread over whatever range training happened to "
              f"give them (up to {ae_width:.0f} units wide); {ae_holes:.0%} of draws from the Gaussian fitted to "
              "them land where no training code lies, where the decoder was never trained, and decode to smudges "

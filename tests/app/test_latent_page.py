@@ -419,3 +419,21 @@ def test_image_numbers_belong_to_their_data(at):
     assert (reads == labels[digits_default]).all() and (sure >= 0.8).all()
     at.selectbox(key="lat_data").set_value("tins").run()
     assert at.number_input(key="lat_attr_image_tins").value == 5
+
+
+def test_the_autoencoder_can_be_explored_too_and_section_6_still_compares_it_with_the_vae(at):
+    from gdl.ui import latent as ui
+
+    vae_image = decoded_image_url(at)
+    at.radio(key="lat_explore").set_value("ae").run()
+    assert not at.exception and not at.error
+    assert any(m.value.startswith("**Autoencoder**, ") for m in at.markdown)  # the model line
+    assert decoded_image_url(at) != vae_image  # the sliders decode with the autoencoder
+    ae = ui.shipped("ae", "tins")
+    lo, hi = ui.slider_range(ae, ui.codes(ae, "tins"))[0]
+    z1 = next(s for s in at.slider if s.label == "z1")
+    assert (z1.min, z1.max) == pytest.approx((lo, hi))  # the codes' own span, not the prior's ±3
+    assert any("The autoencoder's codes leave gaps" in i.value for i in at.info)
+    assert [h.value for h in at.subheader][:2] == ["Autoencoder", "VAE"]  # section 6 is unchanged
+    at.radio(key="lat_explore").set_value("vae").run()
+    assert decoded_image_url(at) == vae_image  # and back

@@ -37,9 +37,10 @@ class Site:
 
 # Every allowed site, with why its content cannot carry a user's text.
 ALLOWED: dict[Site, str] = {
-    Site("pages/latent.py", "<module>", "unsafe_allow_html", ("L", "command", "source")):
+    Site("pages/latent.py", "<module>", "unsafe_allow_html", ("L", "command", "name_shown", "source")):
         "The model line under the page's top controls, with <small> for the command. L is an int (the latent "
-        "size); source is a key the page itself builds ('pretrained checkpoint' or 'trained here'); command is "
+        "size); name_shown is a constant of gdl.models.DISPLAY_NAMES ('VAE' or 'Autoencoder'); source is a key "
+        "the page itself builds ('pretrained checkpoint' or 'trained here'); command is "
         "the string saved in a shipped checkpoint in assets/checkpoints by `python -m gdl train` (users cannot "
         "upload checkpoints on this page) (or nothing, for a model trained here), each word HTML-escaped "
         "inside a no-wrap span the page writes itself.",
