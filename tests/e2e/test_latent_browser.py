@@ -153,5 +153,5 @@ def test_drawing_a_digit_encodes_it_and_shows_where_it_lands(server, app_page, o
     pg.wait_for_selector("text=decoded from its z", timeout=120_000)
     wait_for_app(pg, timeout_ms=120_000)
     assert error_texts(pg) == []
-    assert pg.get_by_text("Your image lands at the star").count() == 1
+    assert pg.get_by_text("Your image's code (the star) lies").count() == 1
     screenshot_full(pg, output_dir / "latent_drawing.png")
