@@ -50,12 +50,10 @@ def test_clicking_the_map_moves_point_c_there_and_the_page_loads_no_plotly(serve
     natural = click_map.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert natural[0] > 500
     # Where on the picture is (longitude 20, latitude 0), in the middle of Africa? The plane spans the
-    # world; work it out from the picture's own geometry as drawn by gdl.mapimage.
-    from gdl.mapimage import MARGIN
-
+    # world; work it out from the plane's pixel rectangle, which the page sends with the picture.
+    x0, y0, x1, y1 = (float(v) for v in click_map.get_attribute("data-plane").split(","))
     box = click_map.bounding_box()
-    ppd = (natural[0] - MARGIN[0] - MARGIN[2]) / 360
-    px, py = MARGIN[0] + (20 + 180) * ppd, MARGIN[1] + (90 - 0) * ppd
+    px, py = x0 + (20 + 180) / 360 * (x1 - x0), y0 + (90 - 0) / 180 * (y1 - y0)
     click_map.click(position={"x": px * box["width"] / natural[0], "y": py * box["height"] / natural[1]})
     point_c = app_page.locator("input[aria-label='Point C: latitude, longitude']")
     app_page.wait_for_function("() => document.querySelector(\"input[aria-label='Point C: latitude, longitude']\")"

@@ -41,4 +41,5 @@ export default function clickMap(component) {
   state.data = data;
   state.setStateValue = setStateValue;
   if (data && state.img.getAttribute("src") !== data.src) state.img.setAttribute("src", data.src);
+  if (data) state.img.dataset.plane = data.plane.join(","); // where the plane lies in the picture (for tests)
 }
