@@ -21,8 +21,21 @@ CLASSICAL_SETTINGS = {  # family -> (config field, label, min, max, default) for
     "kde": ("bandwidth", "kernel width h, in degrees", 0.2, 20.0, 2.0),
     "histogram": ("bins", "bins per axis", 5, 200, 60),
 }
-OVERFIT_ADVICE = {"gmm": "try fewer components, or more points.", "kde": "try a wider kernel, or more points.",
-                  "histogram": "try fewer bins, or more points."}
+SMOOTHER = {"gmm": ("fewer components", -1), "kde": ("a wider kernel", +1), "histogram": ("fewer bins", -1)}
+
+
+def overfit_advice(family: str, value, n: int) -> str:
+    """What would make the fit smoother: a setting that can still move that way, more points below the limit."""
+    ways = []
+    if family in SMOOTHER:
+        words, sign = SMOOTHER[family]
+        _, _, lo, hi, _ = CLASSICAL_SETTINGS[family]
+        if (value > lo) if sign < 0 else (value < hi):
+            ways.append(words)
+    if n < N_MAX:
+        ways.append("more points")
+    return ("try " + " or ".join(ways) + "." if ways else
+            "both the setting and N are at their limits, so this is as smooth as this family gets here.")
 
 
 def nats(value: float) -> str:
@@ -72,10 +85,10 @@ def _model_map(family: str, n: int, seed: int, config: tuple, n_model: int, show
         c.box(model.theta_, fill=True, label="p_model: the MLE box")
     else:
         c.density(*cache.classical_density_grid(family, n, seed, config))
-    if show_data:
-        c.points(cache.world_sample(n, seed), radius=1.5, label="training points")
-    return c.points(model.sample(n_model, seed=seed + 1), plots.MODEL_COLOR, radius=1.5,
-                    label="samples from p_model").png_uri()
+    c.points(model.sample(n_model, seed=seed + 1), plots.MODEL_COLOR, radius=1.5, label="samples from p_model")
+    if show_data:  # over the samples: a few training points must not drown under thousands of samples
+        c.points(cache.world_sample(n, seed), radius=DOT, label="training points")
+    return c.png_uri()
 
 with panel_guard("The sample map"):
     st.image(_data_map(n, seed), width="stretch", alt="p_data sample map")
@@ -91,6 +104,7 @@ c1, c2 = st.columns([1, 1])
 family = c1.selectbox("Model family", ["box", "gaussian", "gmm", "kde", "histogram"],
                       format_func=DISPLAY_NAMES.get, key=P + "family", persist_state="session")
 config: tuple = ()
+value = None  # the family's one setting, where it has one
 if family in CLASSICAL_SETTINGS:
     field, label, lo, hi, default = CLASSICAL_SETTINGS[family]
     value = c2.number_input(ranged(label, lo, hi), lo, hi, default, key=P + "setting_" + family,
@@ -116,7 +130,10 @@ with panel_guard("Fitting p_model"):
              "estimate. Sampling from it is easy (pick two uniform numbers), but most samples land in the sea.")
     else:
         note("The purple shading is log p_model over the map (darker = more likely). Orange dots are new points "
-             "sampled from p_model: where they fall in the sea, the model puts mass where p_data has none.")
+             "sampled from p_model: where they fall in the sea, the model puts mass where p_data has none. The "
+             "shading ranks the map's cells against each other, so it shows where the model puts the most mass, "
+             "not how much: a faint halo can stand for a vanishingly small density. The numbers below say how "
+             "good the fit is.")
 
 st.subheader("Judge the model")
 st.markdown(
@@ -124,36 +141,56 @@ st.markdown(
     "on land), **coverage** (does it produce all of p_data, not one continent?) and, where it has a density, the "
     "**held-out negative log-likelihood** on 20,000 fresh points from p_data, whose floor is the entropy log A."
 )
+st.caption("**Held-out** points are fresh draws from p_data that the model never saw while fitting. The NLL is "
+           "the average of −log p_model(x) over them, in **nats** (natural-log units); it can be negative where a "
+           "density exceeds 1 per square degree. The **entropy** log A is p_data's own NLL: no model beats it on "
+           "average. **Overfitting**: a model that fits its training points much better than fresh ones has "
+           "learned where those points happen to lie, not where the land is.")
 with panel_guard("The measurements"):
     with st.spinner("Measuring on 20,000 held-out points…"):
         score = cache.classical_score(family, n, seed, config)
-    c = st.columns(4)
-    c[0].metric("Accuracy (samples on land)", f"{score['precision']:.1%}",
-                help="The share of 10,000 samples from p_model that land on land.")
-    c[1].metric("Coverage (held-out within 2°)", f"{score['coverage']:.1%}",
+    c = st.columns(4)  # short labels, four to a row even at 1024 px; the help says the rest
+    c[0].metric("Accuracy", f"{score['precision']:.1%}",
+                help="The share of 10,000 samples from p_model that land on land. p_data's own samples: 100%.")
+    c[1].metric("Coverage", f"{score['coverage']:.1%}",
                 help="The share of the 20,000 held-out points from p_data that have a sample from p_model within "
-                     "2° of them: low when the model leaves out parts of the land.")
+                     "2° of them: low when the model leaves out parts of the land, or wastes its samples at sea. "
+                     f"For scale, 10,000 fresh points from p_data itself cover {cache.world_coverage_of_p_data():.1%}.")
     nll = score["nll"]
-    c[2].metric("Held-out NLL (nats)", nats(nll))
-    c[3].metric("Gap to the floor (nats)", nats(score["gap"]),
-                help=f"NLL minus the entropy floor log A = {world.entropy():.3f}")
+    c[2].metric("Held-out NLL", nats(nll), help="The average of −log p_model(x) over the 20,000 held-out points, in "
+                "nats (natural-log units): lower is better.")
+    c[3].metric("Gap to floor", nats(score["gap"]),
+                help=f"The held-out NLL minus the entropy floor log A = {world.entropy():.3f} nats, the NLL of "
+                     "p_data itself: 0 would be a perfect model.")
     train_nll = cache.classical_train_nll(family, n, seed, config)
     if score["outside"]:
-        st.warning(
-            f"**{score['outside']:,} of {cache.HELD_OUT_N:,} held-out points** get p_model(x) = 0, so their "
-            "log-likelihood is −∞ and the average NLL is +∞, although the model gives every training point a "
-            "density. Four numbers are far too few to follow the coasts (most of the box is sea), yet the box's "
-            "edges are overfitting the training points: the smallest rectangle holding them lies just inside the land's "
-            "true extremes, so fresh points beyond them fall outside. Maximum likelihood fits the sample, not "
-            "p_data; a few more points, and the box grows." if family == "box" else
-            f"**{score['outside']:,} of {cache.HELD_OUT_N:,} held-out points** fall where the model has zero "
-            "density (log p = −∞), although every training point has some: it has overfitted to the training "
-            "points: " + OVERFIT_ADVICE.get(family, "try more points.")
-        )
+        held_out = cache.world_held_out()
+        beyond = int((~in_box(held_out, X.min(axis=0), X.max(axis=0))).sum())  # past the training points' extent
+        zero = (f"**{score['outside']:,} of {cache.HELD_OUT_N:,} held-out points** get p_model(x) = 0, so their "
+                "log-likelihood is −∞ and the average NLL is +∞, although the model gives every training point "
+                "a density. ")
+        if family == "box":
+            st.warning(
+                zero + "Four numbers are far too few to follow the coasts (most of the box is sea), and still the "
+                "box is overfitting at its edges: the smallest rectangle holding the training points lies "
+                + ("just inside the land's true extremes, so the fresh points beyond them fall outside. "
+                   if beyond < 0.02 * len(held_out) else
+                   f"well inside the land's true extremes, and {beyond / len(held_out):.0%} of fresh points fall "
+                   f"beyond it: {n:,} points cannot find the land's edges. ")
+                + "Maximum likelihood fits the sample, not p_data; with more points, the box grows.")
+        elif family == "histogram":
+            st.warning(
+                zero + (f"{beyond:,} of them lie beyond the rectangle of the training points, which is all that the "
+                        "histogram bins, as the box does. " if beyond else "")
+                + (f"{score['outside'] - beyond:,} fall in bins that no training point reached. "
+                   if score["outside"] > beyond else "")
+                + "It has overfitted to the training points: " + overfit_advice(family, value, n))
+        else:
+            st.warning(zero + "It has overfitted to the training points: " + overfit_advice(family, value, n))
     elif nll - train_nll > 0.5:
         st.warning(f"Overfitting: on its own {n:,} training points the NLL is {nats(train_nll)} nats, against "
                    f"{nats(nll)} on fresh points. The model has learned where the training points happen to lie, "
-                   "not where the land is: " + OVERFIT_ADVICE.get(family, "try more points."))
+                   "not where the land is: " + overfit_advice(family, value, n))
     else:
         note("Every held-out point has positive probability, so the NLL is finite. On the training points it is "
              f"{nats(train_nll)}, " + (
@@ -184,7 +221,9 @@ with panel_guard("The measurements"):
                    + (f": the {DISPLAY_NAMES[family] if family == 'gmm' else DISPLAY_NAMES[family].lower()} with "
                       "your setting above, the others with a setting at its "
                       "default" if family in CLASSICAL_SETTINGS else ", those with a setting at its default")
-                   + ". A held-out NLL of Infinity means some held-out point got probability zero.")
+                   + " (" + ", ".join(f"{label.split(',')[0]} = {default:g}"
+                                      for _, label, _, _, default in CLASSICAL_SETTINGS.values())
+                   + "). A held-out NLL of Infinity means some held-out point got probability zero.")
 
 
 # ---- 3. watch the MLE box grow ---------------------------------------------------------------------------
@@ -251,14 +290,14 @@ def _grow_view() -> None:
         if st.session_state[GROW] >= n:
             st.session_state[PLAYING] = False
     thetas, areas, logliks = _growth_curves(n, seed)
-    b = st.columns([1, 1, 1, 1, 3])
+    b = st.columns(4)  # the buttons a row of their own, the slider under them: at 1024 px five columns cut labels
     b[0].button("⏸ Pause" if st.session_state[PLAYING] else "▶ Play", on_click=_toggle_play, key=P + "play",
                 width="stretch", help="Points arrive one at a time at first, then faster.")
     b[1].button("Step +1", on_click=_step_by_hand, args=(1,), key=P + "step", width="stretch")
     b[2].button("Step −1", on_click=_step_by_hand, args=(-1,), key=P + "back", width="stretch")
     b[3].button("Reset", on_click=_reset, key=P + "reset", width="stretch")
-    b[4].slider("Points so far, n", 1, n, key=GROW, label_visibility="collapsed", on_change=_step_by_hand,
-                help="Drag to jump to any n.", persist_state="session")
+    st.slider("Points so far, n", 1, n, key=GROW, on_change=_step_by_hand, help="Drag to jump to any n.",
+              persist_state="session")
     k = int(st.session_state[GROW])
     st.markdown(f"**n = {k:,}** of {n:,} points · box area **{areas[k - 1]:,.0f}** deg²")
     left, right = st.columns([3, 2])
@@ -292,8 +331,8 @@ st.fragment(guarded("The growing box")(_grow_view), run_every=0.4 if st.session_
 st.header("4 · The likelihood explorer")
 st.markdown(
     "p_model is a box with parameters **θ = (θ1, θ2, θ3, θ4)**: θ1 and θ2 are the longitude and latitude of its "
-    "bottom-left corner, θ3 and θ4 of its top-right corner. The likelihood of θ given the points is "
-    "**L(θ | X) = Π p_model(xᵢ | θ) = area(θ)^−n** if the box holds every point, and **0** (log-likelihood −∞) "
+    "bottom-left corner, θ3 and θ4 of its top-right corner. The likelihood of θ given k points is "
+    "**L(θ | X) = Π p_model(xᵢ | θ) = area(θ)^−k** if the box holds every point, and **0** (log-likelihood −∞) "
     "as soon as one point falls outside."
 )
 THETA = [P + f"theta{i}" for i in range(1, 5)]
@@ -360,13 +399,13 @@ def _explorer_view() -> None:
     # The profile of the likelihood along θ3, the others held: a function of the parameter, peaking at the MLE.
     east, profile = east_edge_profile(theta, X)
     zero = east[~np.isfinite(profile)]
+    shown = (min(east[0], 179.0), 180.0)  # the chart's stretch of east edges
     profile_chart = line_chart(east, {"log L": np.where(np.isfinite(profile), profile, np.nan)},
                                "east edge (longitude)", "log L", width=440, height=360,
                                band=(zero.min(), zero.max(), "L = 0 (log L = -inf)") if zero.size else None,
-                               marker=(theta[2], "your east edge"), xlim=(min(east[0], 179.0), 180.0),
-                               text_scale=TEXT)
+                               marker=(theta[2], "your east edge"), xlim=shown, text_scale=TEXT)
     right.markdown("**log L as the east edge moves, the rest held**" + (
-        "" if theta[2] >= east[0] else f" (yours, {theta[2]:g}°, is off to the left)"))
+        "" if theta[2] >= shown[0] else f" (yours, {theta[2]:g}°, is off to the left)"))
     right.image(png_uri(profile_chart), width="stretch", alt="likelihood profile")
     if ll == -np.inf:
         st.warning("At least one point lies outside your box, where p_model is 0, so the likelihood of the whole "
@@ -374,7 +413,8 @@ def _explorer_view() -> None:
     note("Shrinking the box raises the likelihood (the same probability spread over less area) right up to the "
          "moment it loses a point, where the likelihood drops to 0 (the red band in the chart). The MLE sits on "
          "that edge. L(θ | X) is a function of θ for fixed data, not a probability distribution over θ: it need "
-         "not sum to 1 over boxes, and a small box can have a likelihood far above 1.")
+         "not sum to 1 over boxes, and it can exceed 1 (were all k points inside half a degree square, that box's "
+         "likelihood would be 4^k).")
 
 
 st.fragment(guarded("The likelihood explorer")(_explorer_view))()
@@ -398,7 +438,7 @@ def _pick_from_click() -> None:
 
 
 def _points_view() -> None:
-    c = st.columns(4)
+    c = st.columns(3)  # three boxes to a row: with a fourth column they cut their own text at 1024 px
     parsed = {}
     for i, (label, key) in enumerate(PTS.items()):
         text = c[i].text_input(f"Point {label}: latitude, longitude", key=key, max_chars=60, persist_state="session")
@@ -406,8 +446,8 @@ def _points_view() -> None:
             parsed[label] = world.parse_lat_lon(text)
         except ValueError as err:
             c[i].error(plain(err))
-    c[3].radio("A click on the map moves", list(PTS), index=2, key=P + "pick_target", horizontal=True,
-               persist_state="session")
+    st.radio("A click on the map moves", list(PTS), index=2, key=P + "pick_target", horizontal=True,
+             persist_state="session")
     box_model = cache.fitted_classical("box", n, seed)
     fitted = cache.fitted_classical(family, n, seed, config)
     rows = []

@@ -53,7 +53,8 @@ def east_edge_profile(theta, X: np.ndarray, points: int = 300) -> tuple[np.ndarr
     """log L as the east edge θ3 moves, the other three held: (east edges, log L at each). Where a point falls
     outside the box, log L = −∞. The edges run from just east of θ1 to 180°; when the likelihood is 0 at first,
     they start a little before its finite stretch, so that the stretch where the curve lives is not squeezed
-    into a sliver at the right (θ3 itself may then lie left of the range)."""
+    into a sliver at the right (θ3 itself may then lie left of the range), and they include the easternmost
+    point's longitude, where the curve peaks."""
     theta = np.asarray(theta, dtype=np.float64)
 
     X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
@@ -68,14 +69,10 @@ def east_edge_profile(theta, X: np.ndarray, points: int = 300) -> tuple[np.ndarr
         return np.where(holds, values, -np.inf)
 
     east = np.linspace(theta[0] + 0.5, 180.0, points)
-    values = profile(east)
-    finite = np.isfinite(values)
-    if finite.any() and not finite[0]:
-        edge = east[finite][0]
-        start = max(east[0], edge - max(0.25, 180.0 - edge))  # as wide a stretch of the drop as of the curve
-        east = np.linspace(start, 180.0, points)
-        values = profile(east)
-    return east, values
+    if rest_hold and east[0] < easternmost <= 180.0:  # log L = -inf at first, finite from the easternmost point on
+        start = max(east[0], easternmost - max(0.25, 180.0 - easternmost))  # as much of the drop as of the curve
+        east = np.union1d(np.linspace(start, 180.0, points), [easternmost])  # the peak itself, exactly
+    return east, profile(east)
 
 
 def mle_box(X: np.ndarray) -> np.ndarray:

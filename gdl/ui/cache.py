@@ -23,6 +23,15 @@ def world_held_out() -> np.ndarray:
     return data.load("world", n=HELD_OUT_N, seed=HELD_OUT_SEED)
 
 
+@st.cache_data(show_spinner=False)
+def world_coverage_of_p_data(n_samples: int = 10_000) -> float:
+    """The coverage that p_data's own samples reach: `n_samples` fresh land points against the held-out set, the
+    yardstick for a model's coverage (a model cannot do better on average)."""
+    from gdl.metrics import coverage
+
+    return coverage(world_held_out(), data.load("world", n=n_samples, seed=HELD_OUT_SEED + 2))
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def fitted_classical(family: str, n: int, seed: int, config: tuple = ()):
     """A classical family fitted to world_sample(n, seed); `config` is a tuple of (field, value) pairs."""

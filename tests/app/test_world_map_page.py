@@ -201,3 +201,22 @@ def test_a_mixture_on_ten_points_is_called_overfitting_with_its_training_nll_and
     at.selectbox(key="wm_family").set_value("gaussian").run()
     assert not any(w.value.startswith("Overfitting") for w in at.warning)
     assert any("no sign of overfitting" in i.value for i in at.info)  # a Gaussian is too simple to overfit
+
+
+def test_the_zero_density_warnings_say_where_the_points_fall_and_give_only_advice_that_can_be_followed(at):
+    from gdl.models.box import in_box
+    from gdl.ui import cache
+
+    at.number_input(key="wm_n").set_value(10).run()  # ten points: a small box, far inside the land's extremes
+    warning = next(w.value for w in at.warning if "held-out points" in w.value)
+    assert "well inside the land's true extremes" in warning and "just inside" not in warning
+    at.number_input(key="wm_n").set_value(1000).run()
+    at.selectbox(key="wm_family").set_value("histogram").run()
+    at.number_input(key="wm_setting_histogram").set_value(5).run()  # the fewest bins the page offers
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "held-out points" in w.value)
+    X = cache.world_sample(1000, 0)  # the page's own points (N = 1,000, seed 0)
+    held = cache.world_held_out()
+    beyond = int((~in_box(held, X.min(axis=0), X.max(axis=0))).sum())
+    assert f"{beyond:,} of them lie beyond the rectangle of the training points" in warning
+    assert "fewer bins" not in warning and "try more points." in warning  # 5 bins is the floor; N can grow

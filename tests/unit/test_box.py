@@ -100,3 +100,19 @@ def test_the_east_edge_profile_is_the_log_likelihood_of_each_box_along_it():
         east, values = east_edge_profile(theta, X)
         expected = [box_log_likelihood((theta[0], theta[1], e, theta[3]), X) for e in east]
         np.testing.assert_allclose(values, expected, rtol=1e-12)
+
+
+def test_the_profile_peaks_at_the_easternmost_point_even_when_it_is_close_to_180():
+    """With 500 points the MLE's east edge sits within a degree of 180°, closer than the first pass's grid step:
+    the profile must still show the drop to -inf and peak exactly at the MLE's east edge, at the MLE's log L."""
+    from gdl.models.box import east_edge_profile
+
+    X = gdl.data.load("world", n=500, seed=0)
+    mle = mle_box(X)
+    assert 179.0 < mle[2] < 180.0
+    east, values = east_edge_profile(mle, X)
+    finite = np.isfinite(values)
+    assert not finite[0] and finite.any()  # the drop is in view
+    peak = int(np.argmax(np.where(finite, values, -np.inf)))
+    assert east[peak] == mle[2] and values[peak] == pytest.approx(box_log_likelihood(mle, X))
+    assert east[0] < mle[2] - 0.5  # and some of the -inf stretch before it
