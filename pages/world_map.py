@@ -402,7 +402,7 @@ def _explorer_view() -> None:
     shown = (min(east[0], 179.0), 180.0)  # the chart's stretch of east edges
     profile_chart = line_chart(east, {"log L": np.where(np.isfinite(profile), profile, np.nan)},
                                "east edge (longitude)", "log L", width=440, height=360,
-                               band=(zero.min(), zero.max(), "L = 0 (log L = -inf)") if zero.size else None,
+                               band=(zero.min(), zero.max(), "L = 0") if zero.size else None,
                                marker=(theta[2], "your east edge"), xlim=shown, text_scale=TEXT)
     right.markdown("**log L as the east edge moves, the rest held**" + (
         "" if theta[2] >= shown[0] else f" (yours, {theta[2]:g}°, is off to the left)"))
