@@ -43,7 +43,7 @@ n_train = int(c[3].number_input(ranged("Training points", 500, 20_000), 500, 20_
 RUNS = P + "runs"  # (dataset, family) -> Job, this session's own trainings
 st.session_state.setdefault(RUNS, {})
 runs: dict = st.session_state[RUNS]
-b = st.columns([1, 1, 4])
+b = st.columns([2, 2, 4])  # wide enough for the buttons' labels at 1024 px
 if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", width="stretch"):
     X_train = compare.training_data(dataset, n_train, seed)
     for family in families:
@@ -121,9 +121,12 @@ with c[0], panel_guard("The data"):
 with c[1]:
     st.subheader("How to read the panels")
     note(compare.reading_note(dataset, families))
-for start in range(0, len(families), 3):
-    cols = st.columns(3)
-    for col, family in zip(cols, families[start:start + 3]):
+per_row = int(st.radio("Panels per row", [3, 2], horizontal=True, key=P + "per_row", persist_state="session",
+                       help="Two to a row draws every picture half as large again: for a narrow window or a "
+                            "projector."))
+for start in range(0, len(families), per_row):
+    cols = st.columns(per_row)
+    for col, family in zip(cols, families[start:start + per_row]):
         with col, panel_guard(DISPLAY_NAMES[family]):
             st.subheader(DISPLAY_NAMES[family])
             origin, model = source[family] = model_source(family)

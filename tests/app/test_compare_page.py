@@ -25,7 +25,7 @@ def test_compare_page_shows_a_panel_and_a_measurement_row_per_family():
     real = table.iloc[0]
     assert real["precision (on land)"] == 1.0 and real["held-out NLL"] == f"{world.entropy():.3f} (the floor)"
     assert (table["coverage (2°)"].iloc[1:] <= real["coverage (2°)"] + 0.05).all()  # 2,000 samples cover that much
-    assert not at.radio  # nothing trained here yet: no choice of models to show
+    assert [r.key for r in at.radio] == ["cmp_per_row"]  # nothing trained here yet: no choice of models to show
     words = " ".join(m.value for m in at.expander[0].markdown)  # the glossary for newcomers
     assert all(term in words for term in ("**likelihood, NLL**", "**entropy floor**", "**precision, coverage**"))
     # every loss chart names its curves in words, and a caption under it says what they are
@@ -86,7 +86,7 @@ def test_retrain_trains_in_the_background_and_the_page_then_shows_the_new_model(
     assert real["held-out NLL"] == f"{floor_nll('moons'):.3f} (the floor)" and real["gap to floor"] == "0"
     nll = float(str(row["held-out NLL"]).lstrip("≤ "))
     assert float(str(row["gap to floor"]).lstrip("≤ ")) == pytest.approx(nll - floor_nll("moons"), abs=2e-3)
-    assert not at.radio  # no checkpoints for the toys: nothing to choose between
+    assert "cmp_show_moons" not in [r.key for r in at.radio]  # no checkpoints for the toys: nothing to choose
 
 
 def test_compare_on_digits_measures_every_family_beside_real_digits():
@@ -208,3 +208,16 @@ def test_the_reading_note_speaks_only_of_the_families_on_the_page():
     assert "negative energy" in reading_note("world", ["ebm"])
     assert "discriminator" not in reading_note("digits", ["gan"])  # images: no field over a plane
     assert "picture" not in reading_note("digits", ["ebm"]).split("Of p(x)")[1]
+
+
+def test_two_panels_to_a_row_on_request_for_a_narrow_screen():
+    def panel_widths(at):
+        return {col.subheader[0].value: round(col.weight, 3) for col in at.columns
+                if col.subheader and col.subheader[0].value in {DISPLAY_NAMES[f] for f in NEURAL}}
+
+    at = settled(AppTest.from_file(PAGE, default_timeout=180).run())
+    assert set(panel_widths(at).values()) == {0.333}  # three to a row at first
+    at.radio(key="cmp_per_row").set_value(2).run()
+    assert not at.exception
+    widths = panel_widths(settled(at))
+    assert list(widths) == [DISPLAY_NAMES[f] for f in NEURAL] and set(widths.values()) == {0.5}
