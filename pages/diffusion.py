@@ -123,7 +123,7 @@ def _forward_view() -> None:
     t = int(st.slider("Step t", 0, T, min(T, max(1, T // 4)), key=P + "t",
                       help="t = 0 is the data; t = T is (almost) pure noise.", persist_state="session"))
     a = 1.0 if t == 0 else float(arrays["alpha_bar"][t - 1])
-    m = st.columns([1, 1, 1, 2] if is_world else 3)  # above the pictures: a narrow column cut the labels short
+    m = st.columns(3)  # above the pictures, a third of the width each: narrower columns cut the labels at 1024 px
     left, right = st.columns([3, 2]) if is_world else (st.container(), st.container())
     m[0].metric("Signal √ᾱ_t", f"{np.sqrt(a):.3f}", help="The share of x_0 kept in x_t.")
     m[1].metric("Noise √(1−ᾱ_t)", f"{np.sqrt(1 - a):.3f}", help="The scale of the noise in x_t.")
@@ -180,7 +180,7 @@ else:
         "path is computed once; stepping through it only looks it up."
     )
     T_model = model.config.timesteps
-    c = st.columns(5)
+    c = st.columns(4 if is_world else 5)  # the world's toggle sits under the row
     method = c[0].radio("Sampler", ["ddpm", "ddim"], format_func=str.upper, horizontal=True, key=P + "method",
                         help="DDPM: all T stochastic steps. DDIM: a deterministic shortcut through fewer steps.",
                         persist_state="session")
@@ -196,9 +196,9 @@ else:
     if is_world:
         n_chains = int(c[3].select_slider("Chains (points)", [100, 250, 500, 1000, 2000], value=500,
                                           key=P + "chains", persist_state="session"))
-        c[4].toggle("Whole paths", key=P + "whole_paths",
-                    help="Draw each highlighted chain's whole path from pure noise, not only its last steps.",
-                    persist_state="session")
+        st.toggle("Whole paths", key=P + "whole_paths",  # a row of its own: a fifth column cut its label
+                  help="Draw each highlighted chain's whole path from pure noise, not only its last steps.",
+                  persist_state="session")
     else:
         n_chains = 32
         if model.config.num_classes:
@@ -254,7 +254,8 @@ else:
                     _move(size)
                     if st.session_state[STEP] >= S:
                         st.session_state[PLAYING] = False
-                b = st.columns([1, 1, 1.2, 1, 1, 2, 2])
+                b = st.columns([1, 1, 1.6, 1, 1])  # the buttons, then the two sliders under them (at 1024 px
+                # one row of seven cut the Play button's label)
                 b[0].button("⏮", on_click=_jump, args=(0,), key=P + "first", help="Back to pure noise",
                             width="stretch")
                 b[1].button("◀", on_click=_move, args=(-size,), key=P + "back", help="Step back",
@@ -265,9 +266,10 @@ else:
                             width="stretch")
                 b[4].button("⏭", on_click=_jump, args=(S,), key=P + "last", help="Jump to the samples",
                             width="stretch")
-                b[5].select_slider("Step size", [1, 2, 5, 10, 20, 50], value=default_stride, key=P + "stride",
+                b = st.columns(2)
+                b[0].select_slider("Step size", [1, 2, 5, 10, 20, 50], value=default_stride, key=P + "stride",
                                    help="Sampler steps per click or per frame of play.", persist_state="session")
-                b[6].select_slider("Speed (frames/s)", [1, 2, 4, 8], value=4, key=P + "speed", persist_state="session")
+                b[1].select_slider("Speed (frames/s)", [1, 2, 4, 8], value=4, key=P + "speed", persist_state="session")
                 i = int(st.session_state[STEP])
                 t = int(traj["timesteps"][i])
                 st.slider("Step", 0, S, key=STEP, label_visibility="collapsed", persist_state="session")
@@ -411,11 +413,11 @@ else:
         "a larger w exaggerates what makes a 7 a 7, trading variety for clarity."
     )
     dkey = dui.model_key(digits_model)
-    c = st.columns([3, 2, 1])
-    digit = int(c[0].segmented_control("Class", list(range(10)), default=7, required=True, key=P + "digit",
-                                       persist_state="session"))
-    w = float(c[1].slider("Guidance strength w", 0.0, 6.0, 2.0, 0.5, key=P + "w", persist_state="session"))
-    dseed = int(c[2].number_input("Seed", 0, 1_000_000, 3, key=P + "dseed", persist_state="session"))
+    digit = int(st.segmented_control("Class", list(range(10)), default=7, required=True, key=P + "digit",
+                                     persist_state="session"))  # a row of its own: ten buttons need the width
+    c = st.columns([2, 1])
+    w = float(c[0].slider("Guidance strength w", 0.0, 6.0, 2.0, 0.5, key=P + "w", persist_state="session"))
+    dseed = int(c[1].number_input("Seed", 0, 1_000_000, 3, key=P + "dseed", persist_state="session"))
     with panel_guard("Conditional digits"):
         drawn = background.in_background(("digits", dkey, digit, w, dseed), dui.conditional_digits, digits_model,
                                          dkey, digit, w, dseed, lane=LANE, wait=WAIT)
@@ -434,7 +436,7 @@ else:
                                            columns=len(cols_t), scale=5), width="stretch", alt=what,
                           caption=f"{what}: eight chains (rows) from pure noise (left) to the sample (right), "
                                   f"t = {', '.join(str(dtraj['timesteps'][i]) for i in cols_t)}")
-            m = st.columns(4)
+            m = st.columns(2)
             m[0].metric(f"Read as {a_digit(digit)} by the classifier", f"{drawn['agreement']:.0%}")
             st.markdown("**The same seed at four guidance strengths** (DDIM, 50 steps):")
             for col, (g, samples, agreement) in zip(st.columns(4), drawn["strengths"]):
@@ -452,7 +454,7 @@ if model is None:
 elif is_world:
     with panel_guard("The measurements"):
         q = background.in_background(("world_quality", key), dui.world_quality, model, key, lane=LANE, wait=WAIT)
-        m = st.columns(4)
+        m = st.columns(2) + st.columns(2)  # two to a row: four cut their labels and values at 1024 px
         if q is None:
             st.info(background.PENDING)
         else:
@@ -537,7 +539,7 @@ device = c[1].selectbox("Device", devices(), key=P + "device", persist_state="se
 train_seed = int(c[2].number_input("Training seed", 0, 1_000_000, 0, key=P + "train_seed", persist_state="session"))
 c[3].markdown(f"Schedule **{kind}**, T = **{T}**")
 running = job is not None and not job.finished
-b = st.columns([1, 1, 4])
+b = st.columns([2, 2, 4])  # wide enough for the buttons' labels at 1024 px
 if b[0].button("🏋️ Train", type="primary", key=P + "train", disabled=running, width="stretch",
                 help="The new model replaces the one trained here when it ends, or when you cancel it (then with "
                      "what it has learned so far); until then the earlier one stays in use."):
