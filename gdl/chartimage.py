@@ -118,7 +118,7 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
     draw.rectangle([px0, py0, px1, py1], outline=FRAME_RGB)
     draw_text(draw, ((px0 + px1) / 2, py1 + z(22)), xlabel, fill=LABEL_RGB, font=font(z(13)), anchor="ma")
     ylabel_size = z(13)  # smaller where the title would be longer than the axis it labels
-    while ylabel_size > 9 and font(ylabel_size).getlength(printable(ylabel)) > py1 - py0:
+    while ylabel_size > 6 and font(ylabel_size).getlength(printable(ylabel)) > py1 - py0:
         ylabel_size -= 1
     ylabel_img = Image.new("RGB", (py1 - py0, z(18)), (255, 255, 255))
     draw_text(ImageDraw.Draw(ylabel_img), ((py1 - py0) / 2, z(9)), ylabel, fill=LABEL_RGB, font=font(ylabel_size),

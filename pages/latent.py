@@ -377,7 +377,8 @@ def _slider_view() -> None:
     note("Each slider moves one coordinate of z. " + (
         slider_roles() + " Towards the corners of the sliders' ranges the code leaves the region the tins' codes "
         "occupy, and the picture breaks up." if has_factors else "Small moves change the image a little; large "
-        "moves leave the region the codes occupy, and the images grow strange. 98% of the images' codes lie within "
+        "moves leave the region the codes occupy, and the images grow strange. Along each dimension, 98% of the "
+        "images' codes lie within "
         + ", ".join(f"z{k + 1} {lo:+.1f} to {hi:+.1f}" for k, (lo, hi) in enumerate(code_span[:4]))
         + (", …" if L > 4 else "") + "."))
 
@@ -449,7 +450,7 @@ def _interpolation_view() -> None:
     decoded = ui.decode(model, path)
     t_ = np.linspace(0, 1, steps, dtype=np.float32)[:, None, None]
     crossfade = (1 - t_) * X[a] + t_ * X[b]
-    s = max(1, STRIP_WIDTH // ((steps + 2) * (shape[1] + 1)))  # about as wide as the column at 1400 px
+    s = max(2, STRIP_WIDTH // ((steps + 2) * (shape[1] + 1)))  # at least as wide as the column at 1400 px
     for images, caption in (
             (decoded, "In latent space: the real start image, the decoded steps, the real end image."),
             (crossfade, "In pixel space, for comparison: a cross-fade, (1 − t)·start + t·end.")):
@@ -462,10 +463,11 @@ def _interpolation_view() -> None:
     crossing = ""
     if dataset == "digits":  # a classifier trained on real digits says what each step shows
         reads = [int(r) for r in cache.read_digits(decoded)[0]]
-        others = sorted(set(reads) - {int(targets[a]), int(targets[b])})
+        ends = {reads[0], reads[-1], int(targets[a]), int(targets[b])}  # the two ends, as labelled and as read
+        others = sorted(set(reads[1:-1]) - ends)
         crossing = (" A digit classifier reads the steps as " + ", ".join(map(str, reads)) + (
             ": the straight line crosses the region" + ("s" if len(others) > 1 else "") + " of "
-            + in_words(map(a_digit, others)) + " on its way (see the map in section 1)." if others else
+            + in_words(f"the {d}s" for d in others) + " on its way (see the map in section 1)." if others else
             ": every step reads as the start's digit or the end's, so the line goes straight from one region to the "
             "other."))
     note("Every step of the walk in latent space is decoded as one " + (
@@ -569,7 +571,7 @@ def _attribute_view() -> None:
              f"that one attribute and keep the rest of the image: the same tin, {name if strength >= 0 else opposite}"
              ". It can, because the attribute varies along a consistent direction in the latent space; how cleanly "
              "depends on how well the model has separated the factors (section 8). The row of five steps "
-             "span the data along the vector. " + where)
+             "spans the data along the vector. " + where)
     else:
         d = classes[name]
         text = (f"Adding the vector moves the code towards the mean code of the {kind} {d}" if strength >= 0 else
@@ -697,8 +699,9 @@ if picture is not None:
             z_mine = model.encode(mine[None])
             decoded_mine = ui.decode_now(model, z_mine)
             distance = np.linalg.norm(Z - z_mine, axis=1)
-            nearest = int(np.argmin(distance))
-            in_hole = distance[nearest] > ui.hole_threshold(model, dataset, idx_paths)
+            nearest = int(np.argmin(distance))  # the image to show and name: the nearest of all
+            in_hole = latent.nearest_code_distance(z_mine, Z[:ui.HOLE_CODES])[0] > ui.hole_threshold(
+                model, dataset, idx_paths)  # measured on the codes the threshold comes from
             what = (f"{a_digit(targets[nearest])}" if dataset == "digits" else
                     f"a tin {targets[nearest, 0]:.0f} px tall and {targets[nearest, 1]:.0f} px wide" if has_factors
                     else f"class {targets[nearest]}" if has_labels else f"image {nearest}")
@@ -723,7 +726,9 @@ if picture is not None:
                 near = (f"where the {plural(first)} lie ({counts[order[0]]} of its 15 nearest codes are "
                         f"{plural(first)})" if counts[order[0]] >= 10 or second is None else
                         f"between the {plural(first)} and the {plural(second)} (of its 15 nearest codes, "
-                        f"{counts[order[0]]} are {plural(first)} and {counts[order[1]]} {plural(second)})")
+                        f"{counts[order[0]]} are {plural(first)} and {counts[order[1]]} "
+                        + ((f"is {a_digit(second)}" if dataset == "digits" else f"is an image of class {second}")
+                           if counts[order[1]] == 1 else f"are {plural(second)}") + ")")
             else:
                 near = f"next to {what}"
             place = ("Your image's code (the star) lies in a hole: farther from every image's code than 99% of the "

@@ -180,10 +180,10 @@ with panel_guard("The measurements"):
                 + "Maximum likelihood fits the sample, not p_data; with more points, the box grows.")
         elif family == "histogram":
             st.warning(
-                zero + (f"{beyond:,} of them lie beyond the rectangle of the training points, which is all that the "
-                        "histogram bins, as the box does. " if beyond else "")
-                + (f"{score['outside'] - beyond:,} fall in bins that no training point reached. "
-                   if score["outside"] > beyond else "")
+                zero + (f"{beyond:,} of them {'lies' if beyond == 1 else 'lie'} beyond the rectangle of the training "
+                        "points, which is all that the histogram bins, as the box does. " if beyond else "")
+                + (f"{score['outside'] - beyond:,} {'falls' if score['outside'] - beyond == 1 else 'fall'} in bins "
+                   "that no training point reached. " if score["outside"] > beyond else "")
                 + "It has overfitted to the training points: " + overfit_advice(family, value, n))
         else:
             st.warning(zero + "It has overfitted to the training points: " + overfit_advice(family, value, n))
@@ -222,8 +222,9 @@ with panel_guard("The measurements"):
                       "your setting above, the others with a setting at its "
                       "default" if family in CLASSICAL_SETTINGS else ", those with a setting at its default")
                    + " (" + ", ".join(f"{label.split(',')[0]} = {default:g}"
-                                      for _, label, _, _, default in CLASSICAL_SETTINGS.values())
-                   + "). A held-out NLL of Infinity means some held-out point got probability zero.")
+                                      for name, (_, label, _, _, default) in CLASSICAL_SETTINGS.items()
+                                      if name != family) + ")"
+                   + ". A held-out NLL of Infinity means some held-out point got probability zero.")
 
 
 # ---- 3. watch the MLE box grow ---------------------------------------------------------------------------

@@ -170,9 +170,12 @@ def reconstruction(model, dataset: str, idx_paths: tuple[str, str] = ("", "")) -
     return _reconstruction(model, model_key(model), dataset, tuple(idx_paths))
 
 
+HOLE_CODES = 1500  # the first codes of the page's images, against which holes are measured
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _holes(_model, key: str, dataset: str, idx_paths: tuple[str, str]) -> float:
-    Z = _codes(_model, key, dataset, idx_paths)[:1500]  # hole_threshold measures the same 1,500
+    Z = _codes(_model, key, dataset, idx_paths)[:HOLE_CODES]  # hole_threshold measures the same codes
     return latent.hole_fraction(latent.prior_codes(_model, 2000, seed=0), Z)
 
 
@@ -183,11 +186,12 @@ def holes(model, dataset: str, idx_paths: tuple[str, str] = ("", "")) -> float:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _hole_threshold(_model, key: str, dataset: str, idx_paths: tuple[str, str]) -> float:
-    return latent.hole_threshold(_codes(_model, key, dataset, idx_paths)[:1500])
+    return latent.hole_threshold(_codes(_model, key, dataset, idx_paths)[:HOLE_CODES])
 
 
 def hole_threshold(model, dataset: str, idx_paths: tuple[str, str] = ("", "")) -> float:
-    """How far from every code of the page's images a code must lie to be in a hole (as `holes` counts them)."""
+    """How far from the first HOLE_CODES codes of the page's images a code must lie to be in a hole (as `holes`
+    counts them)."""
     return _hole_threshold(model, model_key(model), dataset, tuple(idx_paths))
 
 

@@ -110,6 +110,23 @@ def test_hole_fraction_is_zero_on_the_codes_and_one_far_away():
     assert latent.hole_fraction(Z[:100] + 50.0, Z) == 1.0
 
 
+def test_the_hole_distance_is_the_99th_percentile_of_the_nearest_neighbour_distances():
+    """Codes on a regular grid of spacing 0.5 are each 0.5 from their nearest neighbour: so is the threshold; a
+    grid of spacing 1 has twice the threshold."""
+    grid = np.stack(np.meshgrid(np.arange(20), np.arange(20)), axis=-1).reshape(-1, 2).astype(float)
+    assert latent.hole_threshold(grid * 0.5) == pytest.approx(0.5)
+    assert latent.hole_threshold(grid) == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        latent.hole_threshold(grid[:2])
+
+
+def test_lists_read_as_words():
+    from gdl.ui.widgets import in_words
+
+    assert [in_words(x) for x in (["a"], ["a", "b"], ["a", "b", "c"], (d for d in "xyz"))] == [
+        "a", "a and b", "a, b and c", "x, y and z"]
+
+
 # ---- reading an upload ------------------------------------------------------------------------------------------
 
 def encoded(array: np.ndarray, fmt: str = "PNG", mode: str = "L") -> bytes:
