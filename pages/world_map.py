@@ -211,12 +211,10 @@ with panel_guard("The measurements"):
                     cfg = ()
                 s = cache.classical_score(name, n, seed, cfg)
                 rows.append({"family": DISPLAY_NAMES[name], "accuracy": s["precision"], "coverage": s["coverage"],
-                             "held-out NLL": s["nll"], "gap to floor": s["gap"]})
+                             "held-out NLL": nats(s["nll"]), "gap to floor": nats(s["gap"])})  # as the metrics
         st.dataframe(rows, hide_index=True, column_config={
             "accuracy": st.column_config.NumberColumn(format="percent"),
-            "coverage": st.column_config.NumberColumn(format="percent"),
-            "held-out NLL": st.column_config.NumberColumn(format="%.3f"),
-            "gap to floor": st.column_config.NumberColumn(format="%.3f")})
+            "coverage": st.column_config.NumberColumn(format="percent")})
         st.caption(f"Each family fitted to the same {n:,} points"
                    + (f": the {DISPLAY_NAMES[family] if family == 'gmm' else DISPLAY_NAMES[family].lower()} with "
                       "your setting above, the others with a setting at its "
@@ -224,7 +222,7 @@ with panel_guard("The measurements"):
                    + " (" + ", ".join(f"{label.split(',')[0]} = {default:g}"
                                       for name, (_, label, _, _, default) in CLASSICAL_SETTINGS.items()
                                       if name != family) + ")"
-                   + ". A held-out NLL of Infinity means some held-out point got probability zero.")
+                   + ". A held-out NLL of +∞ means some held-out point got probability zero.")
 
 
 # ---- 3. watch the MLE box grow ---------------------------------------------------------------------------
@@ -236,6 +234,7 @@ GROW = P + "grow_n"
 PLAYING = P + "playing"
 TIMER = P + "grow_timer"  # whether the section was set up to redraw itself on a timer (decided by a full run)
 START = 2  # the first view: two points, the first box with an area
+TICK = 0.4  # seconds between two steps of Play
 st.session_state.setdefault(GROW, START)
 st.session_state.setdefault(PLAYING, False)
 if arrived_from_another_page():
@@ -262,6 +261,14 @@ def _toggle_play() -> None:
     st.session_state[PLAYING] = not st.session_state[PLAYING]
     if st.session_state[PLAYING] and st.session_state[GROW] >= n:  # at the end: play again from the start
         st.session_state[GROW] = START
+
+
+def play_seconds(n: int) -> float:
+    """How long Play takes from the first box to all n points, at one tick every TICK seconds."""
+    k, ticks = START, 0
+    while k < n:
+        k, ticks = k + play_step(k), ticks + 1
+    return ticks * TICK
 
 
 def play_step(k: int) -> int:
@@ -293,7 +300,8 @@ def _grow_view() -> None:
     thetas, areas, logliks = _growth_curves(n, seed)
     b = st.columns(4)  # the buttons a row of their own, the slider under them: at 1024 px five columns cut labels
     b[0].button("⏸ Pause" if st.session_state[PLAYING] else "▶ Play", on_click=_toggle_play, key=P + "play",
-                width="stretch", help="Points arrive one at a time at first, then faster.")
+                width="stretch", help="Points arrive one at a time at first, then faster: all "
+                                      f"{n:,} take about {play_seconds(n):.0f} s.")
     b[1].button("Step +1", on_click=_step_by_hand, args=(1,), key=P + "step", width="stretch")
     b[2].button("Step −1", on_click=_step_by_hand, args=(-1,), key=P + "back", width="stretch")
     b[3].button("Reset", on_click=_reset, key=P + "reset", width="stretch")
@@ -325,7 +333,7 @@ def _grow_view() -> None:
 
 
 st.session_state[TIMER] = bool(st.session_state[PLAYING])
-st.fragment(guarded("The growing box")(_grow_view), run_every=0.4 if st.session_state[TIMER] else None)()
+st.fragment(guarded("The growing box")(_grow_view), run_every=TICK if st.session_state[TIMER] else None)()
 
 
 # ---- 4. likelihood explorer --------------------------------------------------------------------------------
@@ -342,7 +350,8 @@ c1, _ = st.columns([1, 2])
 within(K, 2, min(n, 500))
 k_explore = int(c1.slider("Use the first k of your points", 2, min(n, 500), min(n, 25), key=K,
                           help="Few points make a small box; the more points, the closer the box gets to the "
-                               "whole map.", persist_state="session"))
+                               "whole map. A new k moves the θ sliders to the new points' MLE box.",
+                          persist_state="session"))
 X_explore = X[:k_explore]
 mle = mle_box(X_explore)
 
@@ -391,8 +400,8 @@ def _explorer_view() -> None:
                    f"its log L sits {ll_mle - ll:,.1f} below the exact MLE's, which no slider position reaches.")
     left, right = st.columns([3, 2])
     # the boxes first, the points over them: a point just outside your box sits on the MLE box's edge
-    picture = (Canvas(px_per_degree=HALF, text_scale=TEXT).box(mle, plots.MLE_COLOR, dashed=True, label="the MLE box")
-               .box(theta, fill=True, label="your box")
+    picture = (Canvas(px_per_degree=HALF, text_scale=TEXT).box(theta, fill=True, label="your box")
+               .box(mle, plots.MLE_COLOR, dashed=True, label="the MLE box")  # dashed over yours: both show
                .points(X[inside], radius=2.5, label="points inside", over_lines=True))
     if (~inside).any():
         picture.markers(X[~inside], plots.BAD_COLOR, radius=5, label="outside: likelihood 0")

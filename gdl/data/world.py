@@ -117,7 +117,9 @@ def parse_lat_lon(text: str) -> tuple[float, float]:
     text = str(text)[:200].strip()
     parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
     if len(parts) != 2:
-        raise ValueError("Type two numbers separated by a comma: latitude, longitude (e.g. 40.7306, -73.9352).")
+        decimal_commas = len(parts) == 4 and all(p.lstrip("+-").isdigit() for p in parts)  # "40,7, -73,9"
+        raise ValueError("Type two numbers separated by a comma: latitude, longitude (e.g. 40.7306, -73.9352)."
+                         + (" Write decimals with a point, not a comma." if decimal_commas else ""))
     try:
         lat, lon = (float(p) for p in parts)
     except ValueError:

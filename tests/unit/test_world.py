@@ -68,10 +68,18 @@ def test_points_off_the_map_or_not_finite_have_zero_density():
     ("40.7", "Type two numbers"),
     ("", "Type two numbers"),
     ("ᛗ" * 10_000, "Type two numbers"),
+    ("40,7, -73,9", "Write decimals with a point, not a comma"),  # a European keyboard's decimals
 ])
 def test_typed_points_out_of_range_or_not_numbers_get_a_clear_message(text, message):
     with pytest.raises(ValueError, match=message):
         world.parse_lat_lon(text)
+
+
+def test_only_decimal_commas_get_the_decimal_hint():
+    for text in ("1, 2, 3", "40.7, -73.9, 5", "a, b, c, d"):
+        with pytest.raises(ValueError) as err:
+            world.parse_lat_lon(text)
+        assert "decimals" not in str(err.value)
 
 
 def test_typed_points_in_the_books_order_become_longitude_latitude_rows():
