@@ -247,6 +247,16 @@ factor_r = latent.factor_correlations(Z, targets) if has_factors else None
 roles = [latent.tracked_factor(row) for row in factor_r] if has_factors else []
 scale = IMAGE_SCALE.get(shape[0], max(1, 224 // shape[0]))
 
+
+def describe(k: int) -> str | None:
+    """What image k is, in words ('a 3', 'a tin 18 px tall and 15 px wide', 'class 3'), or None without labels."""
+    if dataset == "digits":
+        return a_digit(targets[k])
+    if has_factors:
+        return f"a tin {targets[k, 0]:.0f} px tall and {targets[k, 1]:.0f} px wide"
+    return f"class {targets[k]}" if has_labels else None
+
+
 # ---- 1. the latent map ---------------------------------------------------------------------------------------
 st.header("1 · The latent map")
 st.markdown(f"Each of the {n:,} images below is encoded to its point z. The left plot shows those points; the right "
@@ -530,10 +540,8 @@ def _attribute_view() -> None:
     z = Z[k] + strength * v
     cols = st.columns(3)  # three pictures to a row: at 1024 px four columns are narrower than the pictures
     s = max(2, 128 // shape[0])
-    label = (f" ({a_digit(targets[k])})" if dataset == "digits" else
-             f" ({targets[k, 0]:.0f} px tall, {targets[k, 1]:.0f} px wide)" if has_factors else
-             f" (class {targets[k]})" if has_labels else "")
-    natural_image(cols[0], plots.image_grid(X[k:k + 1], columns=1, scale=s), caption="the image" + label)
+    natural_image(cols[0], plots.image_grid(X[k:k + 1], columns=1, scale=s),
+                  caption="the image" + (f" ({described})" if (described := describe(k)) else ""))
     natural_image(cols[1], plots.image_grid(ui.decode(model, Z[k:k + 1]), columns=1, scale=s), caption="decoded z")
     decoded = ui.decode(model, z[None])
     natural_image(cols[2], plots.image_grid(decoded, columns=1, scale=s),
@@ -700,11 +708,9 @@ if picture is not None:
             decoded_mine = ui.decode_now(model, z_mine)
             distance = np.linalg.norm(Z - z_mine, axis=1)
             nearest = int(np.argmin(distance))  # the image to show and name: the nearest of all
-            in_hole = latent.nearest_code_distance(z_mine, Z[:ui.HOLE_CODES])[0] > ui.hole_threshold(
-                model, dataset, idx_paths)  # measured on the codes the threshold comes from
-            what = (f"{a_digit(targets[nearest])}" if dataset == "digits" else
-                    f"a tin {targets[nearest, 0]:.0f} px tall and {targets[nearest, 1]:.0f} px wide" if has_factors
-                    else f"class {targets[nearest]}" if has_labels else f"image {nearest}")
+            # a hole against the codes the threshold comes from, as section 6 counts them
+            in_hole = distance[:ui.HOLE_CODES].min() > ui.hole_threshold(model, dataset, idx_paths)
+            what = describe(nearest) or f"image {nearest}"
             cols = st.columns([2, 3])
             s = max(3, 112 // shape[0])
             cols[0].image(plots.image_grid(np.concatenate([mine[None], decoded_mine, X[nearest:nearest + 1]]),
