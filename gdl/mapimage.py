@@ -321,40 +321,35 @@ class Canvas:
             return img
         key, gap, label_font = round(22 * s), round(6 * s), font(round(14 * s))  # a swatch's width, the gaps
         radius = {"dot": round(4 * s), "marker": round(6 * s)}
-        widths = [(2 * radius[kind] if kind in radius else key) + gap
-                  + int(draw.textlength(printable(label), font=label_font)) for label, _, kind in self._legend]
         rows, x = [[]], self.margin[0]  # entries that would run past the picture's right edge start a new row
-        for entry, width in zip(self._legend, widths):
+        for label, color, kind in self._legend:
+            symbol = 2 * radius[kind] if kind in radius else key
+            width = symbol + gap + int(draw.textlength(printable(label), font=label_font))
             if rows[-1] and x + width > img.width - self.margin[2]:
                 rows.append([])
                 x = self.margin[0]
-            rows[-1].append(entry)
+            rows[-1].append((x, label, color, kind, symbol))
             x += width + key
         height = round(LEGEND_HEIGHT * s)
         out = Image.new("RGB", (img.width, img.height + height * len(rows)), (255, 255, 255))
         out.paste(img, (0, 0))
         draw = ImageDraw.Draw(out)
         for i, row in enumerate(rows):
-            x, y = self.margin[0], img.height + height * i + height // 2
-            for label, color, kind in row:
+            y = img.height + height * i + height // 2
+            for x, label, color, kind, symbol in row:  # each entry where the layout above placed it
                 if kind in radius:
                     r = radius[kind]
-                    rim = (255, 255, 255) if kind == "marker" else None
-                    draw.ellipse([x, y - r, x + 2 * r, y + r], fill=color, outline=rim)
-                    x += 2 * r + gap
+                    draw.ellipse([x, y - r, x + 2 * r, y + r], fill=color,
+                                 outline=(255, 255, 255) if kind == "marker" else None)
                 elif kind == "swatch":
                     draw.rectangle([x, y - gap, x + key, y + gap], fill=color)
-                    x += key + gap
-                else:
+                elif kind == "dashed":
                     line = max(3, round(3 * s))
-                    if kind == "dashed":
-                        draw.line([(x, y), (x + key * 4 // 11, y)], fill=color, width=line)
-                        draw.line([(x + key * 7 // 11, y), (x + key, y)], fill=color, width=line)
-                    else:
-                        draw.rectangle([x, y - gap, x + key, y + gap], outline=color, width=line)
-                    x += key + gap
-                draw_text(draw, (x, y), label, fill=TEXT_RGB, font=label_font, anchor="lm")
-                x += int(draw.textlength(printable(label), font=label_font)) + key
+                    draw.line([(x, y), (x + key * 4 // 11, y)], fill=color, width=line)
+                    draw.line([(x + key * 7 // 11, y), (x + key, y)], fill=color, width=line)
+                else:
+                    draw.rectangle([x, y - gap, x + key, y + gap], outline=color, width=max(3, round(3 * s)))
+                draw_text(draw, (x + symbol + gap, y), label, fill=TEXT_RGB, font=label_font, anchor="lm")
         return out
 
     def png_uri(self, caption: str | None = None) -> str:

@@ -55,24 +55,19 @@ def east_edge_profile(theta, X: np.ndarray, points: int = 300) -> tuple[np.ndarr
     they start a little before its finite stretch, so that the stretch where the curve lives is not squeezed
     into a sliver at the right (θ3 itself may then lie left of the range), and they include the easternmost
     point's longitude, where the curve peaks."""
-    theta = np.asarray(theta, dtype=np.float64)
-
+    west, south, _, north = np.asarray(theta, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
-    west, south, north = theta[0], theta[1], theta[3]
     rest_hold = north >= south and bool(np.all((X[:, 0] >= west) & (X[:, 1] >= south) & (X[:, 1] <= north)))
     easternmost = X[:, 0].max() if len(X) else -np.inf
-
-    def profile(east):  # box_log_likelihood at each east edge, for all of them at once
-        holds = rest_hold & (east >= west) & (east >= easternmost)
-        with np.errstate(divide="ignore"):
-            values = -len(X) * np.log(np.clip(east - west, 0, None) * (north - south))
-        return np.where(holds, values, -np.inf)
-
-    east = np.linspace(theta[0] + 0.5, 180.0, points)
+    east = np.linspace(west + 0.5, 180.0, points)
     if rest_hold and east[0] < easternmost <= 180.0:  # log L = -inf at first, finite from the easternmost point on
         start = max(east[0], easternmost - max(0.25, 180.0 - easternmost))  # as much of the drop as of the curve
         east = np.union1d(np.linspace(start, 180.0, points), [easternmost])  # the peak itself, exactly
-    return east, profile(east)
+    # box_log_likelihood at every east edge at once
+    holds = rest_hold & (east >= west) & (east >= easternmost)
+    with np.errstate(divide="ignore"):
+        values = -len(X) * np.log(np.clip(east - west, 0, None) * (north - south))
+    return east, np.where(holds, values, -np.inf)
 
 
 def mle_box(X: np.ndarray) -> np.ndarray:

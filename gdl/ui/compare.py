@@ -9,6 +9,7 @@ from gdl.bench import IWAE_SAMPLES
 from gdl.data import world
 from gdl.mapimage import Canvas
 from gdl.ui import background, cache, jobs
+from gdl.ui.widgets import in_words
 
 GRID_STEP = {"world": 3.0}  # degrees per cell of the field plots; toys use 80 cells a side
 COSTLY_FIELD_STEP = {"diffusion": 6.0}  # world cells for a family whose density costs many network calls per point
@@ -17,7 +18,6 @@ N_SAMPLES = 2000
 MEASURE_SEED = 0  # the measurements always use these samples (the page's default seed, so they are shared)
 N_HELD_OUT = 5000
 TOY_RADIUS = 0.1  # a toy's sample is "on the data" within this distance of a held-out point (the noise's width)
-YARDSTICK_SEED = cache.HELD_OUT_SEED + 1  # the yardstick row's fresh real points: no training or held-out set
 TEXT_SCALE = 2.0  # the world panels' axis labels, twice the usual size: the pictures show at about half their width
 FIELD_RANGE = 10.0  # nats: a density panel's colours span at most this far below its peak (e^-10 looks like 0)
 _VAE_BOUND = (f"The VAE's bound is the importance-weighted one (Burda et al., {IWAE_SAMPLES} draws per point), "
@@ -127,7 +127,7 @@ def reading_note(dataset: str, families: list[str]) -> str:
     for group, one, two, picture in _WHAT_THEY_KNOW:
         shown = [f for f in group if f in families]
         if shown:
-            parts.append(" and ".join(THE[f] for f in shown) + " " + (one if len(shown) == 1 else two)
+            parts.append(in_words(THE[f] for f in shown) + " " + (one if len(shown) == 1 else two)
                          + (picture if kind != "image" else ""))
     knows = ("; ".join(parts) + ".") if parts else ""
     gan_field = _GAN_FIELD if "gan" in families and kind != "image" else ""
@@ -343,7 +343,7 @@ def _point_scores(samples: np.ndarray, dataset: str) -> dict:
 @st.cache_data(show_spinner=False, max_entries=8)
 def real_points_row(dataset: str) -> dict:
     """The yardstick row of a 2-D table: a fresh draw of real points, scored as the samples are."""
-    fresh = data.load(dataset, n=N_SAMPLES, seed=YARDSTICK_SEED)
+    fresh = data.load(dataset, n=N_SAMPLES, seed=cache.YARDSTICK_SEED)
     row = {"family": f"real data ({N_SAMPLES:,} fresh points)", "source": "data", **_point_scores(fresh, dataset)}
     row[NLL_COLUMN["points"]] = f"{floor_nll(dataset):.3f} (the floor)"  # p_data's own NLL
     row["gap to floor"] = "0"
