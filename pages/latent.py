@@ -40,7 +40,7 @@ st.markdown(
 st.header("0 · The data and the model")
 c = st.columns([3, 2, 3])  # wide enough for the longest data name
 dataset = c[0].selectbox("Data", list(ui.DATASETS), format_func=ui.DATASETS.get, key=P + "data",
-                         persist_state="session")
+                         help=ui.DATASET_HELP, persist_state="session")
 idx_paths = ("", "")
 IDX_FILES = P + "idx_files"  # {"images" | "labels": (name, path on this server)}: uploads, kept across visits
 
@@ -109,6 +109,12 @@ shape = X.shape[1:]
 RUNS = P + "runs"
 st.session_state.setdefault(RUNS, {})
 runs: dict = st.session_state[RUNS]
+WATCHED = P + "watched"  # the trainings on this data that this tab last saw running (the progress view sets it)
+for (d, f), job in runs.items():
+    if d == data_id and job.finished and job in st.session_state.get(WATCHED, []):
+        st.session_state[WATCHED].remove(job)  # seen to its end: once only, so a failed run redraws the page once
+        if f == "vae" and job.result is not None:
+            st.session_state[P + "source"] = "trained here"  # show the VAE it made
 
 
 shipped = {}  # family -> the pretrained model for this data; a checkpoint that cannot be loaded says so here
@@ -149,7 +155,6 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
         runs[(data_id, train_family)] = jobs.start(
             f"{DISPLAY_NAMES[train_family]} ({train_dim}-D) on {dataset}",
             ui.training_work(train_family, X, overrides, train_seconds, "auto", seed=0))
-        st.session_state[P + "was_running"] = True
     active = [job for (d, _), job in runs.items() if d == data_id and not job.finished]
     if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, width="stretch"):
         for job in active:
@@ -182,16 +187,11 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
                     "The page now shows it (model source: **trained here**)." if family == "vae" else
                     "Section 6 now compares it with the VAE; choose **Explore: Autoencoder** at the top to move "
                     "through its space."))
-        vae_job = runs.get((data_id, "vae"))
-        if vae_job is not None and vae_job is st.session_state.get(P + "watched_vae") and vae_job.finished \
-                and vae_job.result is not None:
-            st.session_state[P + "source"] = "trained here"  # the VAE seen training at the last poll: show it
-        st.session_state[P + "watched_vae"] = vae_job if vae_job is not None and not vae_job.finished else None
-        running = any(not job.finished for _, job in mine)
-        if not running and st.session_state.get(P + "was_running"):
-            st.session_state[P + "was_running"] = False
-            st.rerun()  # a training finished: redraw the page with the new model
-        st.session_state[P + "was_running"] = running
+        seen = [job for _, job in mine if job in st.session_state.get(WATCHED, [])]
+        st.session_state[WATCHED] = [job for _, job in mine if not job.finished]
+        if any(job.finished for job in seen):
+            st.session_state[WATCHED] += [job for job in seen if job.finished]  # the top forgets them
+            st.rerun()  # a training ended: redraw the page, whose top then shows the new model
 
     st.fragment(_training_view, run_every=1.0 if jobs.keep_watching(runs) else None)()
     st.caption("The loss is split into its two terms: the **reconstruction** term (how far decoded images are "
@@ -354,13 +354,29 @@ code_span = np.quantile(Z, [0.01, 0.99], axis=0).T  # (L, 2): where 98% of the c
 SLIDERS = [P + f"z{k}_{token}" for k in range(L)]
 
 
-def _set_sliders(z) -> None:
+SLIDERS_FROM = P + f"z_from_{token}"  # the image whose code the sliders were last set to (None: z = 0)
+
+
+def _set_sliders(z, image: int | None = None) -> None:
     for key, value, (lo, hi) in zip(SLIDERS, z, ranges):
         st.session_state[key] = float(np.clip(value, lo, hi))
+    st.session_state[SLIDERS_FROM] = image
 
 
 if SLIDERS[0] not in st.session_state:
-    _set_sliders(Z[0])
+    _set_sliders(Z[0], 0)
+
+
+def sliders_source(z) -> str:
+    """Where the sliders' z came from, if they still hold it: 'the code of image 412 (a 7)', '0', or ''."""
+    k, span = st.session_state.get(SLIDERS_FROM), np.asarray(ranges)
+    held = np.clip(Z[k] if k is not None else np.zeros(L), span[:, 0], span[:, 1])
+    if np.abs(held - np.asarray(z)).max() > 0.01 * np.ptp(span, axis=1).max():
+        return ""  # moved since
+    if k is None:
+        return "0"
+    what = describe(k)
+    return f"the code of image {k:,}" + (f" ({what})" if what else "")
 
 
 def _slider_view() -> None:
@@ -372,18 +388,27 @@ def _slider_view() -> None:
                                       format="%.2f", persist_state="session")
              for k, (lo, hi) in enumerate(ranges)]
         b = st.columns(2)
-        b[0].button("Centre: z = 0", on_click=_set_sliders, args=(np.zeros(L),), key=P + "zero", width="stretch",
+        b[0].button("Centre: z = 0", on_click=_set_sliders, args=(np.zeros(L), None), key=P + "zero",
+                    width="stretch",
                     help="The centre of the VAE's prior N(0, I)." if model.name == "vae" else
                     "Nothing pulls an autoencoder's codes towards 0: for it, z = 0 is just one more point, "
                     "perhaps far from every code.")
         pick = int(np.random.default_rng(len(z) + int(sum(abs(v) * 1000 for v in z)) % 10_000).integers(n))
-        b[1].button("A random image's code", on_click=_set_sliders, args=(Z[pick],), key=P + "random",
-                    width="stretch", help="Jump to the code of an image of the data.")
+        b[1].button("Random image", on_click=_set_sliders, args=(Z[pick], pick), key=P + "random",
+                    width="stretch", help="Set the sliders to the code of an image of the data, picked at random; "
+                                          "the image itself is shown beside its decoding.")
     image = ui.decode_now(model, np.asarray([z], dtype=np.float32))[0]  # decode once per change
-    # inline as a data URI: the new picture arrives with the rerun itself, with no second request for a file
-    right.markdown(f'<img src="{latent.png_data_uri(image, scale)}" alt="decoder(z)" '
-                   f'width="{image.shape[1] * scale}" style="image-rendering: pixelated">', unsafe_allow_html=True)
-    right.caption("decoder(z)")
+    held = sliders_source(z)
+    shown = [(image, "decoder(z)")]
+    if held.startswith("the code of image"):
+        shown.append((X[st.session_state[SLIDERS_FROM]], "the image itself"))
+    # inline as data URIs: the new picture arrives with the rerun itself, with no second request for a file
+    fit = "width: 48%; " if len(shown) > 1 else ""  # two side by side in the column, at any window width
+    right.markdown(" ".join(
+        f'<img src="{latent.png_data_uri(picture, scale)}" alt="{alt}" width="{picture.shape[1] * scale}" '
+        f'style="{fit}image-rendering: pixelated">' for picture, alt in shown), unsafe_allow_html=True)
+    right.caption("decoder(z)" + (f", with z = {held} (left); that image itself (right)"
+                                  if len(shown) > 1 else f", with z = {held}" if held else ""))
     note("Each slider moves one coordinate of z. " + (
         slider_roles() + " Towards the corners of the sliders' ranges the code leaves the region the tins' codes "
         "occupy, and the picture breaks up." if has_factors else "Small moves change the image a little; large "

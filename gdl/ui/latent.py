@@ -17,8 +17,11 @@ from gdl import data, latent
 from gdl.ui import cache, jobs
 
 COMPONENT_DIR = Path(__file__).resolve().parent / "components" / "latent_plane"
-DATASETS = {"tins": "Biscuit tins (32×32, two true factors)", "digits": "Handwritten digits (8×8)",
+DATASETS = {"tins": "Biscuit tins (32×32)", "digits": "Handwritten digits (8×8)",
             "idx": "Your own IDX file (MNIST, Fashion-MNIST)"}
+DATASET_HELP = ("**Biscuit tins**: generated pictures of tins whose only true factors are their height and width, so "
+                "you can check whether the code finds those two. **Digits**: scikit-learn's 1,797 handwritten digits, "
+                "8×8 pixels. **Your own IDX file**: MNIST or Fashion-MNIST, uploaded; train a model on it here.")
 VIEW_N = {"tins": 2000}  # how many observations each view shows (digits: all 1,797)
 VIEW_SEED = 1  # the shipped tins models trained on seed 0: the page shows fresh tins
 IDX_LIMIT = 10_000  # images read from an IDX file (MNIST has 60,000: enough for a quick model in the page)

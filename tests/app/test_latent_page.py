@@ -87,6 +87,22 @@ def test_moving_a_slider_changes_the_decoded_image(at):
     assert decoded_image_url(at) not in (before, after)
 
 
+def test_the_sliders_say_whose_code_they_hold_until_moved(at):
+    def caption() -> str:
+        return next(c.value for c in at.caption if c.value.startswith("decoder(z)"))
+
+    assert caption().startswith("decoder(z), with z = the code of image 0 (a tin ")
+    assert 'alt="the image itself"' in decoded_image_url(at)
+    at.button(key="lat_random").click().run()
+    named = re.search(r"the code of image ([\d,]+) \(a tin (\d+) px tall", caption())
+    assert named, caption()
+    assert 'alt="the image itself"' in decoded_image_url(at)
+    next(s for s in at.slider if s.label == "z1").set_value(2.9).run()  # moved off it: no claim, no comparison
+    assert caption() == "decoder(z)" and 'alt="the image itself"' not in decoded_image_url(at)
+    at.button(key="lat_zero").click().run()
+    assert caption() == "decoder(z), with z = 0"
+
+
 @pytest.mark.parametrize("name, data, message", [
     ("digit.png", b"this is text pretending to be a picture", "not an image"),
     ("huge.png", b"\x00" * (6 * 2**20), "too large"),

@@ -45,9 +45,13 @@ ALLOWED: dict[Site, str] = {
         "upload checkpoints on this page) (or nothing, for a model trained here), each word HTML-escaped "
         "inside a no-wrap span the page writes itself.",
     Site("pages/latent.py", "_slider_view", "unsafe_allow_html",
-         ("image.shape[1] * scale", "latent.png_data_uri(image, scale)")):
-        "The decoded image as an <img> with a data URI: the URI is base64 of a PNG we encode from the decoder's "
-        "float array (no user text), and the width is an int.",
+         ("' '.join((f'<img src=\"{latent.png_data_uri(picture, scale)}\" alt=\"{alt}\" "
+          "width=\"{picture.shape[1] * scale}\" style=\"{fit}image-rendering: pixelated\">' "
+          "for picture, alt in shown))",
+          "alt", "fit", "latent.png_data_uri(picture, scale)", "picture.shape[1] * scale")):
+        "The decoded image, and the data's image whose code the sliders hold, as <img>s with data URIs: each URI "
+        "is base64 of a PNG we encode from a float array (no user text), the width an int, the alt one of two "
+        "fixed strings and fit a fixed CSS width.",
     Site("gdl/ui/latent.py", "_plane_component", "component", ("css", "js")):
         "The draggable latent plane: js and css are read from files in gdl/ui/components/latent_plane (part of "
         "the package). Its data are numbers, colours and axis labels, which the JS writes with textContent "

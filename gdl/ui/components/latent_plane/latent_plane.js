@@ -186,8 +186,12 @@ function drawBackground(state) {
     ctx.fill();
   }
   ctx.globalAlpha = 1;
-  state.root.querySelector(".lp-axis-u").textContent = `${data.view.labels[0]} →`;
-  state.root.querySelector(".lp-axis-v").textContent = `${data.view.labels[1]} →`;
+  ctx.fillStyle = "#64748b";
+  ctx.font = "11px sans-serif";
+  if (u0 < 0 && u1 > 0 && v0 < 0 && v1 > 0) ctx.fillText("0", px(0) + 3, py(0) - 3);  // where the grey lines cross
+  const span = (a, b) => `from ${a.toFixed(1)} to ${b.toFixed(1)}`;
+  state.root.querySelector(".lp-axis-u").textContent = `${data.view.labels[0]} → (${span(u0, u1)})`;
+  state.root.querySelector(".lp-axis-v").textContent = `${data.view.labels[1]} → (${span(v0, v1)})`;
   const [h, w] = data.decoder.shape;
   state.image.width = w;
   state.image.height = h;
