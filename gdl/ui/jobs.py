@@ -44,6 +44,7 @@ class Job:
     progress: float = 0.0
     step: int = 0
     seconds: float = 0.0
+    family: str | None = None  # the family it trains (fit_model sets it), for what its finishing-up does
     finishing: bool = False  # the training loop has ended; the model's work after it (and its transfer) goes on
     losses: list[dict] = field(default_factory=list)
     message: str = ""
@@ -124,6 +125,14 @@ def start(label: str, work: Callable[[Job], object]) -> Job:
     return job
 
 
+# What a family's fit does after its training loop, which the progress bar names while it runs.
+AFTER_TRAINING = {
+    None: "sending the trained model back to the page",
+    "diffusion": "fitting the likelihood bound's step variances on the training data, a few seconds",
+    "ae": "fitting the Gaussian over the training images' codes that sampling draws from",
+}
+
+
 def show(job: Job, container=None) -> None:
     """Draw one job's state: the queue place, a progress bar, or its final message."""
     where = container or st
@@ -134,7 +143,8 @@ def show(job: Job, container=None) -> None:
                    + (f" (place {place} in the queue)." if place else "."))
     elif job.status == "running" and job.finishing:
         where.progress(1.0, text=f"{job.label}: trained {job.step} steps in {job.seconds:.0f} s; finishing up "
-                                 "(the model's last computations after training), then the page redraws…")
+                                 f"({AFTER_TRAINING.get(job.family, AFTER_TRAINING[None])}), then the page "
+                                 "redraws…")
     elif job.status == "running" and job.step == 0:
         where.progress(0.0, text=f"{job.label}: starting (a fresh process loads the model and the data)…")
     elif job.status == "running":
@@ -188,6 +198,7 @@ _CHILDREN: set = set()  # the training processes running now (their pids are in 
 def fit_model(spec: TrainSpec, job: Job):
     """Train a fresh model as `spec` says, reporting to `job` (progress, cancel, abandonment); return it on the
     CPU. Runs in a child process at low priority (see the module's docstring)."""
+    job.family = spec.family
     if not _in_child_process():
         from gdl.ui.trainchild import fit
 

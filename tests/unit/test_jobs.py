@@ -192,4 +192,7 @@ def test_a_run_past_its_training_loop_says_it_is_finishing_not_a_full_bar_with_n
     jobs.show(job, page)
     kind, args, kwargs = page.drawn[-1]
     assert kind == "progress" and args[0] == 1.0
-    assert "trained 41 steps in 10 s; finishing up" in kwargs["text"]
+    assert "trained 41 steps in 10 s; finishing up (sending the trained model back" in kwargs["text"]
+    job.family = "diffusion"  # a family with more to do says what
+    jobs.show(job, page)
+    assert "finishing up (fitting the likelihood bound's step variances" in page.drawn[-1][2]["text"]
