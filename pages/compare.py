@@ -5,7 +5,7 @@ import streamlit as st
 from gdl import data, models, plots
 from gdl.models import DISPLAY_NAMES, NEURAL, TAXONOMY
 from gdl.ui import background, cache, compare, jobs
-from gdl.ui.widgets import note, panel_guard, ranged, through_app
+from gdl.ui.widgets import in_words, note, panel_guard, ranged, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -30,7 +30,7 @@ families = c[1].multiselect("Families", list(NEURAL), default=list(NEURAL), form
                             key=P + "families", max_selections=6, persist_state="session",
                             wrap=True)  # every chosen family in view (in columns the chips would scroll out of it)
 c = st.columns(4)
-seed = int(c[0].number_input("Seed", 0, 1_000_000, 0, key=P + "seed", persist_state="session"))
+seed = int(c[0].number_input(ranged("Seed", 0, 1_000_000), 0, 1_000_000, 0, key=P + "seed", persist_state="session"))
 budget = int(c[1].slider("Time budget per family (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "budget",
                          persist_state="session"))
 devices = compare.devices()
@@ -65,6 +65,10 @@ def _progress_view() -> None:
     running = [job for _, job in mine if not job.finished]
     for _, job in mine:
         jobs.show(job)
+    elsewhere = sorted({d for (d, f), job in runs.items() if not job.finished and (d != dataset or f not in families)})
+    if elsewhere:
+        st.caption("Still training here on " + in_words(DATASETS[d] for d in elsewhere) + ": choose that data (and "
+                   "the families you trained) to follow or cancel them.")
     if len(running) < st.session_state.get(P + "running_count", 0):
         st.session_state[P + "running_count"] = len(running)
         st.rerun()  # a training finished: redraw the panels with its new model, while the others go on
@@ -121,9 +125,9 @@ with c[0], panel_guard("The data"):
 with c[1]:
     st.subheader("How to read the panels")
     note(compare.reading_note(dataset, families))
-per_row = int(st.radio("Panels per row", [3, 2], horizontal=True, key=P + "per_row", persist_state="session",
-                       help="Two to a row draws every picture half as large again: for a narrow window or a "
-                            "projector."))
+per_row = int(st.radio("Panels per row", [2, 3], horizontal=True, key=P + "per_row", persist_state="session",
+                       help="Three to a row fits more on a wide screen; two draws every picture half as large "
+                            "again, readable in a laptop's window or on a projector."))
 for start in range(0, len(families), per_row):
     cols = st.columns(per_row)
     for col, family in zip(cols, families[start:start + per_row]):
@@ -144,7 +148,9 @@ for start in range(0, len(families), per_row):
             st.plotly_chart(plots.loss_figure(history, "losses and D's mean outputs" if family == "gan" else
                                               "training loss"),
                             key=f"{P}loss_{family}", config={"displayModeBar": False})
-            st.caption(compare.LOSS_CAPTIONS[family])
+            st.caption(compare.loss_caption(family, model, dataset))
+            if compare.collapsed(family, history):
+                st.warning(compare.COLLAPSE_NOTE)
 
 # ---- the measurements ------------------------------------------------------------------------------------
 st.header("The measurements")
@@ -160,9 +166,12 @@ with panel_guard("The measurements"), st.spinner("Measuring…"):
     else:
         measured = [row for row in rows if row is not None]
         if measured:  # while every row is still being measured, the note above stands alone, not over an empty table
-            st.dataframe([compare.yardstick_row(dataset)] + measured, hide_index=True, column_config={
-                "nearest_train_distance": st.column_config.NumberColumn("nearest train", format="%.2f")})
-            st.caption(compare.MEASURE_CAPTIONS[compare.kind_of(dataset)])
+            yardstick = compare.yardstick_row(dataset)
+            labels = compare.short_labels(yardstick)
+            st.dataframe([yardstick] + measured, hide_index=True, column_config={
+                column: st.column_config.NumberColumn(label, format="%.2f") if column == "nearest_train_distance"
+                else label for column, label in labels.items()})
+            st.caption(compare.measure_caption(dataset, families, yardstick))
 
 background.fill_in_when_done()  # first-time work pending: look again every second, show it when done
 

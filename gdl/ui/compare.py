@@ -22,31 +22,66 @@ TEXT_SCALE = 2.0  # the world panels' axis labels, twice the usual size: the pic
 FIELD_RANGE = 10.0  # nats: a density panel's colours span at most this far below its peak (e^-10 looks like 0)
 _VAE_BOUND = (f"The VAE's bound is the importance-weighted one (Burda et al., {IWAE_SAMPLES} draws per point), "
               "tighter than the ELBO it trains on. ")
-_REAL_ROW = "The first row scores 2,000 fresh real points the same way: what a perfect model would reach. "
-_DIFFUSION_SLACK = ("bound has slack (each of its Gaussian denoising steps adds some), so its true NLL lies lower by "
-                    "an unknown amount: ")
-MEASURE_CAPTIONS = {
+_DIFFUSION_SLACK = ("The diffusion model's bound has slack (each of its Gaussian denoising steps adds some), so its "
+                    "true NLL lies lower by an unknown amount: {}. ")
+_MEASURED = {
     "world": "Measured on 5,000 held-out points and 2,000 samples: precision = share of samples on land; "
-             "coverage = share of held-out points within 2° of a sample; NLL in nats (≤ marks a bound from a "
-             "lower-bound family); gap = NLL − the entropy floor log A. " + _REAL_ROW + _VAE_BOUND
-             + "The diffusion model's " + _DIFFUSION_SLACK + "judge diffusion by its precision and coverage too.",
+             "coverage = share of held-out points within 2° of a sample; NLL = the held-out NLL in nats, lower is "
+             "better; gap = NLL − the entropy floor log A, the NLL of p_data itself. ",
     "points": f"Measured on 5,000 held-out points the families never saw and 2,000 samples: precision = share of "
               f"samples within {TOY_RADIUS:g} of a held-out point (on the data, not in the gaps); coverage = share "
-              f"of held-out points within {TOY_RADIUS:g} of a sample (no part of the data left out); NLL in nats "
-              "(≤ marks a bound from a lower-bound family), lower is better; gap = NLL − the floor, the NLL of the "
-              "true p_data on the same points. " + _REAL_ROW + _VAE_BOUND + "The diffusion model's "
-              + _DIFFUSION_SLACK + "do not rank it against the exact ones.",
+              f"of held-out points within {TOY_RADIUS:g} of a sample (no part of the data left out); NLL = the "
+              "held-out NLL in nats, lower is better; gap = NLL − the floor, the NLL of the true p_data on the same "
+              "points. ",
     "image": "Measured on 500 samples. Confidence: how sure a classifier trained on real digits is about each "
              "sample; evenness: 1 when all ten digits appear equally; nearest train: mean distance to the closest "
-             "training image (near 0 would mean copies). The first row scores 297 real digits the classifier never "
-             "saw, against the other 1,500, as the yardstick. The families here train on all 1,797 digits, so their "
-             "NLL (nats per image) is measured on digits they have seen, not held out. It can be negative: it is a "
-             "density over 64 continuous pixel values, and a density, unlike a probability, can exceed 1; lower is "
-             "still better. ≤ marks a bound. " + _VAE_BOUND + "The diffusion model's has slack (each of its "
-             "Gaussian denoising steps adds some), so its true NLL lies lower by an unknown amount: do not rank it "
-             "against the others.",
+             "of the 1,797 training digits (near 0 would mean copies). The first row scores 297 real digits the "
+             "classifier never saw, against the other 1,500 as their 'training' set, as the yardstick (a smaller "
+             "set than the families' 1,797, so its distance reads a little larger for that alone). The families "
+             "here train on all 1,797 digits, so their NLL (nats per image) is measured on digits they have seen, "
+             "not held out. It can be negative: it is a density over 64 continuous pixel values, and a density, "
+             "unlike a probability, can exceed 1; lower is still better. ",
 }
-NLL_COLUMN = {"points": "held-out NLL", "image": "NLL of the training digits"}
+NLL_COLUMN = {"points": "held-out NLL", "image": "NLL (training digits)"}
+COVERAGE_COLUMN = "coverage (2°)"
+
+
+def short_labels(columns) -> dict:
+    """Column labels for the measurements table, short enough for all its columns to fit at 1024 px: 'precision
+    (on land)' -> 'precision', 'held-out NLL' -> 'NLL' (the caption under the table says what each measures)."""
+    short = {"nearest_train_distance": "nearest train", "gap to floor": "gap"}
+    return {c: short.get(c, c.split(" (")[0].removeprefix("held-out ")) for c in columns}
+
+
+def measure_caption(dataset: str, families: list[str], yardstick: dict) -> str:
+    """What the measurements table's columns and marks mean, for the families on the page and this data."""
+    kind = kind_of(dataset)
+    text = _MEASURED[kind]
+    if kind != "image":
+        text += (f"The first row, real data, scores {N_SAMPLES:,} fresh real points the same way: what a perfect "
+                 "model would reach")
+        reach = yardstick.get(COVERAGE_COLUMN)
+        if kind == "world" and reach is not None:
+            text += (f". Even they cover only {reach:.0%} of the held-out points: {N_SAMPLES:,} points leave some "
+                     "land more than 2° from the nearest one, so read coverage against that row, not against 100%")
+        text += ". "
+    bounds = [f for f in ("vae", "diffusion") if f in families]
+    if bounds:
+        text += (f"≤ marks the NLL of {in_words(THE[f] for f in bounds)}: "
+                 f"{'it computes' if len(bounds) == 1 else 'they compute'} a lower bound on log p(x), so the NLL "
+                 "shown is an upper bound and the true NLL is at or below it. ")
+    if "vae" in families:
+        text += _VAE_BOUND
+    if "diffusion" in families:
+        text += _DIFFUSION_SLACK.format("judge diffusion by its precision and coverage too" if kind == "world" else
+                                        "do not rank it against the exact ones")
+    if "ebm" in families:
+        text += "Unknown: the energy-based model knows p(x) only up to a constant it cannot compute. "
+    if "gan" in families:
+        text += "None: the GAN has no density. "
+    return text.strip()
+
+
 LOSS_CAPTIONS = {  # under each family's loss chart: what its curves are
     "vae": "Loss: the negative ELBO, the reconstruction term plus β times the KL divergence from each code's "
            "distribution to the prior N(0, I); lower is better.",
@@ -59,6 +94,34 @@ LOSS_CAPTIONS = {  # under each family's loss chart: what its curves are
     "autoregressive": "Loss: the negative log-likelihood of the training batch, −Σ log p(x_i | x_<i) (nats).",
     "flow": "Loss: the negative log-likelihood of the training batch by the change of variables (nats).",
 }
+COLLAPSED_KL = 0.05  # nats: a VAE whose KL term ends below this has codes that say (almost) nothing
+
+
+def loss_caption(family: str, model, dataset: str) -> str:
+    """What a family's loss curves are; for a likelihood loss, how its units differ from the table's NLL."""
+    text = LOSS_CAPTIONS[family]
+    if family in ("vae", "autoregressive", "flow") and hasattr(model, "log_det_scale"):
+        offset = float(model.log_det_scale())
+        how = ("pixels from [0, 1] to [−1, 1], with a little noise added to each" if data.is_image(dataset) else
+               "each coordinate to mean 0 and spread 1")
+        text += (f" The curve is in the units of the data as the model sees it, rescaled ({how}): add {offset:+.1f} "
+                 "nats, the log of that rescaling, to read it on the table's scale"
+                 + (", where the NLL scores the exact grey levels, without the noise, and reads lower still."
+                    if data.is_image(dataset) else "."))
+    return text
+
+
+def collapsed(family: str, history: list[dict]) -> bool:
+    """Whether a VAE's KL term ended near 0 (posterior collapse): mean of its last few logged values."""
+    kls = [row["kl"] for row in history[-5:] if "kl" in row]
+    return family == "vae" and bool(kls) and float(np.mean(kls)) < COLLAPSED_KL
+
+
+COLLAPSE_NOTE = (f"The KL term ended near 0 (below {COLLAPSED_KL:g} nats): the codes carry almost nothing about "
+                 "their points and the decoder ignores z (posterior collapse), so the samples are its one best "
+                 "guess plus noise. A longer training usually gets past it.")
+
+
 WHAT_TO_LOOK_FOR = {  # the note beside the data
     "world": "Sharp, land-shaped samples with few in the sea mean high precision; samples over every continent mean "
              "good coverage.",
@@ -223,6 +286,15 @@ def _field(_model, key: str, dataset: str):
     return xs, ys, z.reshape(gy.shape), title, bar
 
 
+def field_cells(family: str) -> str:
+    """Why a world field is coarser than the others, if it is ('' if not)."""
+    step = COSTLY_FIELD_STEP.get(family)
+    if step is None:
+        return ""
+    return (f"; in {step:g}° cells, not {GRID_STEP['world']:g}°, since its bound costs "
+            "a network call per denoising step at every cell")
+
+
 def _map() -> Canvas:
     """A world map for a narrow panel (what it shows is said in a caption under it, in the page's own text)."""
     return Canvas(px_per_degree=1.5, text_scale=TEXT_SCALE)
@@ -289,16 +361,19 @@ def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: s
         samples_png, field_png, title = pictures
         st.image(samples_png, width="stretch", caption=f"{N_SAMPLES:,} samples", alt=f"{family} samples")
         if field_png:
-            st.image(field_png, width="stretch", caption=f"{title}: darker = higher", alt=f"{family} field")
+            st.image(field_png, width="stretch", caption=f"{title}: darker = higher" + field_cells(family),
+                     alt=f"{family} field")
         return
     samples = _samples(model, key, N_SAMPLES, seed)
     st.plotly_chart(plots.scatter_figure(samples, "samples", color=color, reference=reference[:1500]),
                     key=f"cmp_samples_{family}", config={"displayModeBar": False})
+    st.caption(f"{N_SAMPLES:,} samples (coloured) over 1,500 held-out points of the data (grey)")
     field = _field(model, key, dataset)
     if field is not None:
         xs, ys, z, title, bar = field
         st.plotly_chart(plots.plane_figure(xs, ys, z, title, colorbar_title=bar),
                         key=f"cmp_field_{family}", config={"displayModeBar": False})
+        st.caption(f"{title}: brighter = higher")
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -322,7 +397,7 @@ def _measure(_model, key: str, family: str, dataset: str, origin: str) -> dict:
             row["gap to floor"] = f"{bound}{nll - floor_nll(dataset):.3f}"
     else:
         unnormalised = hasattr(_model, "energy")  # a density only up to a constant it cannot compute: no NLL
-        row[column] = "unknown (E(x) only, no normaliser)" if unnormalised else "none (no density)"
+        row[column] = "unknown" if unnormalised else "none"  # the caption says why (measure_caption)
         if not data.is_image(dataset):
             row["gap to floor"] = "unknown" if unnormalised else "none"
     return row
@@ -335,7 +410,7 @@ def _point_scores(samples: np.ndarray, dataset: str) -> dict:
     reference = reference_data(dataset)
     if dataset == "world":
         return {"precision (on land)": round(precision_on_land(samples), 3),
-                "coverage (2°)": round(coverage(reference, samples, radius=2.0), 3)}
+                COVERAGE_COLUMN: round(coverage(reference, samples, radius=2.0), 3)}
     return {f"precision (within {TOY_RADIUS:g})": round(precision_near(reference, samples, TOY_RADIUS), 3),
             f"coverage ({TOY_RADIUS:g})": round(coverage(reference, samples, radius=TOY_RADIUS), 3)}
 
@@ -344,8 +419,8 @@ def _point_scores(samples: np.ndarray, dataset: str) -> dict:
 def real_points_row(dataset: str) -> dict:
     """The yardstick row of a 2-D table: a fresh draw of real points, scored as the samples are."""
     fresh = data.load(dataset, n=N_SAMPLES, seed=cache.YARDSTICK_SEED)
-    row = {"family": f"real data ({N_SAMPLES:,} fresh points)", "source": "data", **_point_scores(fresh, dataset)}
-    row[NLL_COLUMN["points"]] = f"{floor_nll(dataset):.3f} (the floor)"  # p_data's own NLL
+    row = {"family": "real data", "source": "data", **_point_scores(fresh, dataset)}
+    row[NLL_COLUMN["points"]] = f"{floor_nll(dataset):.3f}"  # p_data's own NLL: the floor
     row["gap to floor"] = "0"
     return row
 
@@ -377,7 +452,7 @@ def real_digits_row() -> dict:
     from gdl.bench import real_digit_scores
 
     return {"family": "real held-out digits", "source": "data", **_rounded(real_digit_scores(cache.digit_judge()[0])),
-            NLL_COLUMN["image"]: "- (data, not a model)"}
+            NLL_COLUMN["image"]: "-"}
 
 
 def measure(model, family: str, dataset: str, origin: str) -> dict | None:

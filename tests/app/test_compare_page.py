@@ -23,7 +23,7 @@ def test_compare_page_shows_a_panel_and_a_measurement_row_per_family():
     from gdl.data import world
 
     real = table.iloc[0]
-    assert real["precision (on land)"] == 1.0 and real["held-out NLL"] == f"{world.entropy():.3f} (the floor)"
+    assert real["precision (on land)"] == 1.0 and real["held-out NLL"] == f"{world.entropy():.3f}"
     assert (table["coverage (2°)"].iloc[1:] <= real["coverage (2°)"] + 0.05).all()  # 2,000 samples cover that much
     assert [r.key for r in at.radio] == ["cmp_per_row"]  # nothing trained here yet: no choice of models to show
     words = " ".join(m.value for m in at.expander[0].markdown)  # the glossary for newcomers
@@ -35,6 +35,11 @@ def test_compare_page_shows_a_panel_and_a_measurement_row_per_family():
     captions = [c.value for c in at.caption]
     assert any(c.startswith("Contrastive divergence pushes") for c in captions)
     assert sum(c.startswith("Loss: the negative") for c in captions) == 3  # VAE, autoregressive, flow
+    # their curves are in the model's rescaled units: the caption gives the shift to the table's NLL
+    flow = checkpoints_world_flow()
+    assert sum(f"add {float(flow.log_det_scale()):+.1f} nats" in c for c in captions) == 3
+    # the real row's coverage is the yardstick: the caption quotes it
+    assert f"Even they cover only {real['coverage (2°)']:.0%}" in " ".join(captions)
     # the VAE's NLL is its importance-weighted bound, tighter than the ELBO it trains on, and the caption says so
     from gdl import checkpoints
     from gdl.bench import IWAE_SAMPLES
@@ -83,10 +88,16 @@ def test_retrain_trains_in_the_background_and_the_page_then_shows_the_new_model(
     assert 0.5 < row["precision (within 0.1)"] <= 1 and 0.5 < row["coverage (0.1)"] <= 1
     from gdl.ui.compare import floor_nll  # the true moons' NLL on the held-out points: no model beats it on average
 
-    assert real["held-out NLL"] == f"{floor_nll('moons'):.3f} (the floor)" and real["gap to floor"] == "0"
+    assert real["held-out NLL"] == f"{floor_nll('moons'):.3f}" and real["gap to floor"] == "0"
     nll = float(str(row["held-out NLL"]).lstrip("≤ "))
     assert float(str(row["gap to floor"]).lstrip("≤ ")) == pytest.approx(nll - floor_nll("moons"), abs=2e-3)
     assert [r.key for r in at.radio] == ["cmp_per_row"]  # no checkpoints for the toys: nothing to choose
+
+
+def checkpoints_world_flow():
+    from gdl import checkpoints
+
+    return checkpoints.load(checkpoints.shipped_path("flow", "world"))
 
 
 def test_compare_on_digits_measures_every_family_beside_real_digits():
@@ -97,8 +108,10 @@ def test_compare_on_digits_measures_every_family_beside_real_digits():
     assert list(table["family"])[0] == "real held-out digits" and len(table) == 7
     assert table["confidence"].between(0, 1).all() and table["evenness"].between(0, 1).all()
     assert (table["nearest_train_distance"] > 0).all()  # no family returns copies of its training digits
-    nll = dict(zip(table["family"], table["NLL of the training digits"]))
-    assert nll["GAN"] == "none (no density)" and np.isfinite(float(nll["Normalizing flow"]))
+    nll = dict(zip(table["family"], table["NLL (training digits)"]))
+    assert nll["GAN"] == "none" and nll["Energy-based"] == "unknown" and np.isfinite(float(nll["Normalizing flow"]))
+    captions = " ".join(c.value for c in at.caption)
+    assert "None: the GAN has no density" in captions and "Unknown: the energy-based model" in captions
     assert "not held out" in " ".join(c.value for c in at.caption)
     notes = " ".join(i.value for i in at.info)
     assert "read as one digit" in notes and "continent" not in notes  # the note speaks of digits, not of land
@@ -141,6 +154,7 @@ def test_a_training_goes_on_while_the_page_shows_other_data(monkeypatch):
     at = _flow_on_moons(budget=10)
     at.button(key="cmp_retrain").click().run()
     at.selectbox(key="cmp_data").set_value("spirals").run()
+    assert any(c.value.startswith("Still training here on Two moons: choose that data") for c in at.caption)
     for _ in range(14):  # well past ABANDON_SECONDS, looking at the spirals all the while
         time.sleep(1)
         at.run()
@@ -210,14 +224,35 @@ def test_the_reading_note_speaks_only_of_the_families_on_the_page():
     assert "picture" not in reading_note("digits", ["ebm"]).split("Of p(x)")[1]
 
 
-def test_two_panels_to_a_row_on_request_for_a_narrow_screen():
+def test_two_panels_to_a_row_at_first_and_three_on_request():
     def panel_widths(at):
         return {col.subheader[0].value: round(col.weight, 3) for col in at.columns
                 if col.subheader and col.subheader[0].value in {DISPLAY_NAMES[f] for f in NEURAL}}
 
     at = settled(AppTest.from_file(PAGE, default_timeout=180).run())
-    assert set(panel_widths(at).values()) == {0.333}  # three to a row at first
-    at.radio(key="cmp_per_row").set_value(2).run()
+    assert set(panel_widths(at).values()) == {0.5}  # two to a row at first: readable at 1024 px
+    at.radio(key="cmp_per_row").set_value(3).run()
     assert not at.exception
     widths = panel_widths(settled(at))
-    assert list(widths) == [DISPLAY_NAMES[f] for f in NEURAL] and set(widths.values()) == {0.5}
+    assert list(widths) == [DISPLAY_NAMES[f] for f in NEURAL] and set(widths.values()) == {0.333}
+
+
+def test_the_measurement_caption_explains_only_the_marks_of_the_families_shown():
+    from gdl.ui.compare import COVERAGE_COLUMN, measure_caption
+
+    gan_only = measure_caption("world", ["gan"], {COVERAGE_COLUMN: 0.651})
+    assert "None: the GAN has no density" in gan_only and "Even they cover only 65%" in gan_only
+    assert not any(word in gan_only for word in ("≤", "VAE", "diffusion", "energy-based"))
+    both = measure_caption("moons", ["vae", "diffusion", "ebm"], {})
+    assert "≤ marks the NLL of the VAE and the diffusion model: they compute a lower bound on log p(x)" in both
+    assert "importance-weighted" in both and "do not rank it" in both and "Unknown: the energy-based" in both
+    assert "GAN" not in both and "cover only" not in both  # the toys' real row reaches about all of the data
+
+
+def test_a_collapsed_vae_is_named_from_its_kl_term():
+    from gdl.ui.compare import collapsed
+
+    assert collapsed("vae", [{"kl": 3.0}] * 5 + [{"kl": 0.01}] * 5)
+    assert not collapsed("vae", [{"kl": 0.01}] * 5 + [{"kl": 2.99}])  # the last few values decide
+    assert not collapsed("flow", [{"loss": 1.0}]) and not collapsed("vae", [])
+
