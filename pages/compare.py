@@ -169,7 +169,7 @@ with panel_guard("The measurements"), st.spinner("Measuring…"):
             yardstick = compare.yardstick_row(dataset)
             labels = compare.short_labels(yardstick)
             st.dataframe([yardstick] + measured, hide_index=True, column_config={
-                column: st.column_config.NumberColumn(label, format="%.2f") if column == "nearest_train_distance"
+                column: st.column_config.NumberColumn(label, format="%.2f", width="small") if column == "nearest_train_distance"
                 else label for column, label in labels.items()})
             st.caption(compare.measure_caption(dataset, families, yardstick))
 

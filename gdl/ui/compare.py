@@ -34,7 +34,7 @@ _MEASURED = {
               "held-out NLL in nats, lower is better; gap = NLL − the floor, the NLL of the true p_data on the same "
               "points. ",
     "image": "Measured on 500 samples. Confidence: how sure a classifier trained on real digits is about each "
-             "sample; evenness: 1 when all ten digits appear equally; nearest train: mean distance to the closest "
+             "sample; evenness: 1 when all ten digits appear equally; nearest: mean distance to the closest "
              "of the 1,797 training digits (near 0 would mean copies). The first row scores 297 real digits the "
              "classifier never saw, against the other 1,500 as their 'training' set, as the yardstick (a smaller "
              "set than the families' 1,797, so its distance reads a little larger for that alone). The families "
@@ -49,7 +49,7 @@ COVERAGE_COLUMN = "coverage (2°)"
 def short_labels(columns) -> dict:
     """Column labels for the measurements table, short enough for all its columns to fit at 1024 px: 'precision
     (on land)' -> 'precision', 'held-out NLL' -> 'NLL' (the caption under the table says what each measures)."""
-    short = {"nearest_train_distance": "nearest train", "gap to floor": "gap"}
+    short = {"nearest_train_distance": "nearest", "gap to floor": "gap"}
     return {c: short.get(c, c.split(" (")[0].removeprefix("held-out ")) for c in columns}
 
 
@@ -104,8 +104,8 @@ def loss_caption(family: str, model, dataset: str) -> str:
         offset = float(model.log_det_scale())
         how = ("pixels from [0, 1] to [−1, 1], with a little noise added to each" if data.is_image(dataset) else
                "each coordinate to mean 0 and spread 1")
-        text += (f" The curve is in the units of the data as the model sees it, rescaled ({how}): add {offset:+.1f} "
-                 "nats, the log of that rescaling, to read it on the table's scale"
+        text += (f" The curve is in the units of the data as the model sees it, rescaled ({how}): add "
+                 f"{offset:+.1f} nats, the log of that rescaling, to read it on the table's scale".replace("-", "−")
                  + (", where the NLL scores the exact grey levels, without the noise, and reads lower still."
                     if data.is_image(dataset) else "."))
     return text
@@ -451,7 +451,7 @@ def real_digits_row() -> dict:
     measured against were drawn from, scored as the samples are (the benchmark's reference row)."""
     from gdl.bench import real_digit_scores
 
-    return {"family": "real held-out digits", "source": "data", **_rounded(real_digit_scores(cache.digit_judge()[0])),
+    return {"family": "real digits", "source": "data", **_rounded(real_digit_scores(cache.digit_judge()[0])),
             NLL_COLUMN["image"]: "-"}
 
 

@@ -105,7 +105,7 @@ def test_compare_on_digits_measures_every_family_beside_real_digits():
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]  # "The measurements could not be shown: ..." was one
     table = at.dataframe[0].value
-    assert list(table["family"])[0] == "real held-out digits" and len(table) == 7
+    assert list(table["family"])[0] == "real digits" and len(table) == 7
     assert table["confidence"].between(0, 1).all() and table["evenness"].between(0, 1).all()
     assert (table["nearest_train_distance"] > 0).all()  # no family returns copies of its training digits
     nll = dict(zip(table["family"], table["NLL (training digits)"]))
