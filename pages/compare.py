@@ -30,7 +30,8 @@ families = c[1].multiselect("Families", list(NEURAL), default=list(NEURAL), form
                             key=P + "families", max_selections=6, persist_state="session",
                             wrap=True)  # every chosen family in view (in columns the chips would scroll out of it)
 c = st.columns(4)
-seed = int(c[0].number_input(ranged("Seed", 0, 1_000_000), 0, 1_000_000, 0, key=P + "seed", persist_state="session"))
+seed = int(c[0].number_input(ranged("Seed", 0, 1_000_000), 0, 1_000_000, 0, key=P + "seed",
+                             persist_state="session"))
 budget = int(c[1].slider("Time budget per family (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "budget",
                          persist_state="session"))
 devices = compare.devices()
@@ -65,10 +66,15 @@ def _progress_view() -> None:
     running = [job for _, job in mine if not job.finished]
     for _, job in mine:
         jobs.show(job)
-    elsewhere = sorted({d for (d, f), job in runs.items() if not job.finished and (d != dataset or f not in families)})
+    unseen = [(d, f) for (d, f), job in runs.items() if not job.finished and (d != dataset or f not in families)]
+    elsewhere = sorted({DATASETS[d] for d, _ in unseen if d != dataset})
+    unchosen = [DISPLAY_NAMES[f] for d, f in unseen if d == dataset]
     if elsewhere:
-        st.caption("Still training here on " + in_words(DATASETS[d] for d in elsewhere) + ": choose that data (and "
-                   "the families you trained) to follow or cancel them.")
+        st.caption(f"Still training here on {in_words(elsewhere)}: choose that data to follow or cancel it.")
+    if unchosen:
+        it = "it" if len(unchosen) == 1 else "them"
+        st.caption(f"Still training here: {in_words(unchosen)}, not among the families chosen; choose {it} again "
+                   f"to follow or cancel {it}.")
     if len(running) < st.session_state.get(P + "running_count", 0):
         st.session_state[P + "running_count"] = len(running)
         st.rerun()  # a training finished: redraw the panels with its new model, while the others go on
@@ -168,9 +174,8 @@ with panel_guard("The measurements"), st.spinner("Measuring…"):
         if measured:  # while every row is still being measured, the note above stands alone, not over an empty table
             yardstick = compare.yardstick_row(dataset)
             labels = compare.short_labels(yardstick)
-            st.dataframe([yardstick] + measured, hide_index=True, column_config={
-                column: st.column_config.NumberColumn(label, format="%.2f", width="small") if column == "nearest_train_distance"
-                else label for column, label in labels.items()})
+            labels["nearest_train_distance"] = st.column_config.NumberColumn("nearest", format="%.2f", width="small")
+            st.dataframe([yardstick] + measured, hide_index=True, column_config=labels)
             st.caption(compare.measure_caption(dataset, families, yardstick))
 
 background.fill_in_when_done()  # first-time work pending: look again every second, show it when done

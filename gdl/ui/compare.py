@@ -49,7 +49,7 @@ COVERAGE_COLUMN = "coverage (2°)"
 def short_labels(columns) -> dict:
     """Column labels for the measurements table, short enough for all its columns to fit at 1024 px: 'precision
     (on land)' -> 'precision', 'held-out NLL' -> 'NLL' (the caption under the table says what each measures)."""
-    short = {"nearest_train_distance": "nearest", "gap to floor": "gap"}
+    short = {"gap to floor": "gap"}
     return {c: short.get(c, c.split(" (")[0].removeprefix("held-out ")) for c in columns}
 
 

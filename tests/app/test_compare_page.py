@@ -155,6 +155,12 @@ def test_a_training_goes_on_while_the_page_shows_other_data(monkeypatch):
     at.button(key="cmp_retrain").click().run()
     at.selectbox(key="cmp_data").set_value("spirals").run()
     assert any(c.value.startswith("Still training here on Two moons: choose that data") for c in at.caption)
+    at.selectbox(key="cmp_data").set_value("moons").run()
+    at.multiselect(key="cmp_families").set_value(["gan"]).run()  # the flow trains on, out of the page's view
+    assert any(c.value.startswith("Still training here: Normalizing flow, not among the families chosen; choose it")
+               for c in at.caption)
+    at.multiselect(key="cmp_families").set_value(["flow"]).run()
+    at.selectbox(key="cmp_data").set_value("spirals").run()
     for _ in range(14):  # well past ABANDON_SECONDS, looking at the spirals all the while
         time.sleep(1)
         at.run()
