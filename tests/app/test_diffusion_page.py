@@ -4,7 +4,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import open_page
+from tests.app.conftest import open_page, settled
 
 torch.set_num_threads(1)  # AppTest runs the page in this process; one thread is faster on a shared machine
 SMALL = {"dif_chains": 100, "dif_race_steps": 10}  # keep the sampling light: the page's own defaults are larger
@@ -117,8 +117,6 @@ def test_a_ddim_path_has_as_many_steps_as_asked(world):
 def test_the_nll_bound_on_request_with_fitted_variances_tighter_than_the_fixed_ones(world):
     import re
 
-    from tests.app.conftest import settled
-
     world.button(key="dif_nll").click().run()
     settled(world)
     assert not world.exception
@@ -150,7 +148,7 @@ def test_digits_noise_forward_step_backward_and_draw_a_chosen_class():
     assert _counter(at).startswith("**step 0 of ")  # a new class is a new path: back to pure noise
 
     digit = next(b for b in at.get("button_group") if b.key == "dif_digit")
-    digit.set_value(4).run()
+    settled(digit.set_value(4).run())  # a new digit's images are drawn in the background: wait for them
     assert "Read as a 4 by the classifier" in [m.label for m in at.metric]
     assert digit.proto.required  # the browser never lets a click on the chosen digit leave none chosen
 
