@@ -168,11 +168,12 @@ def hole_threshold(Z: np.ndarray) -> float:
     return float(np.quantile(np.sqrt(d2.min(axis=1)), 0.99))
 
 
-def hole_fraction(probes: np.ndarray, Z: np.ndarray) -> float:
+def hole_fraction(probes: np.ndarray, Z: np.ndarray, threshold: float | None = None) -> float:
     """The share of probe codes (e.g. draws from the prior) that fall in a hole of the data's codes: farther
     from every code than 99% of the codes are from their own nearest neighbour. Decoding a code in a hole asks
-    the decoder about a place it never saw in training."""
-    return float((nearest_code_distance(probes, _some_codes(Z)) > hole_threshold(Z)).mean())
+    the decoder about a place it never saw in training. `threshold`: hole_threshold(Z), where already known."""
+    threshold = hole_threshold(Z) if threshold is None else threshold
+    return float((nearest_code_distance(probes, _some_codes(Z)) > threshold).mean())
 
 
 def prior_codes(model, n: int, seed: int) -> np.ndarray:

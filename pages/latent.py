@@ -367,16 +367,12 @@ if SLIDERS[0] not in st.session_state:
     _set_sliders(Z[0], 0)
 
 
-def sliders_source(z) -> str:
-    """Where the sliders' z came from, if they still hold it: 'the code of image 412 (a 7)', '0', or ''."""
+def sliders_hold(z) -> tuple[bool, int | None]:
+    """Whether the sliders still hold the z they were last set to (no slider moved since), and the image whose
+    code that is (None for z = 0)."""
     k, span = st.session_state.get(SLIDERS_FROM), np.asarray(ranges)
     held = np.clip(Z[k] if k is not None else np.zeros(L), span[:, 0], span[:, 1])
-    if np.abs(held - np.asarray(z)).max() > 0.01 * np.ptp(span, axis=1).max():
-        return ""  # moved since
-    if k is None:
-        return "0"
-    what = describe(k)
-    return f"the code of image {k:,}" + (f" ({what})" if what else "")
+    return bool(np.abs(held - np.asarray(z)).max() <= 0.01 * np.ptp(span, axis=1).max()), k
 
 
 def _slider_view() -> None:
@@ -398,17 +394,17 @@ def _slider_view() -> None:
                     width="stretch", help="Set the sliders to the code of an image of the data, picked at random; "
                                           "the image itself is shown beside its decoding.")
     image = ui.decode_now(model, np.asarray([z], dtype=np.float32))[0]  # decode once per change
-    held = sliders_source(z)
-    shown = [(image, "decoder(z)")]
-    if held.startswith("the code of image"):
-        shown.append((X[st.session_state[SLIDERS_FROM]], "the image itself"))
+    still, k = sliders_hold(z)
+    shown = [(image, "decoder(z)")] + ([(X[k], "the image itself")] if still and k is not None else [])
     # inline as data URIs: the new picture arrives with the rerun itself, with no second request for a file
     fit = "width: 48%; " if len(shown) > 1 else ""  # two side by side in the column, at any window width
     right.markdown(" ".join(
         f'<img src="{latent.png_data_uri(picture, scale)}" alt="{alt}" width="{picture.shape[1] * scale}" '
         f'style="{fit}image-rendering: pixelated">' for picture, alt in shown), unsafe_allow_html=True)
-    right.caption("decoder(z)" + (f", with z = {held} (left); that image itself (right)"
-                                  if len(shown) > 1 else f", with z = {held}" if held else ""))
+    what = describe(k) if k is not None else None
+    right.caption("decoder(z)" + ("" if not still else ", with z = 0" if k is None else
+                                  f", with z = the code of image {k:,}" + (f" ({what})" if what else "")
+                                  + " (left); that image itself (right)"))
     note("Each slider moves one coordinate of z. " + (
         slider_roles() + " Towards the corners of the sliders' ranges the code leaves the region the tins' codes "
         "occupy, and the picture breaks up." if has_factors else "Small moves change the image a little; large "

@@ -104,8 +104,9 @@ def loss_caption(family: str, model, dataset: str) -> str:
         offset = float(model.log_det_scale())
         how = ("pixels from [0, 1] to [−1, 1], with a little noise added to each" if data.is_image(dataset) else
                "each coordinate to mean 0 and spread 1")
-        text += (f" The curve is in the units of the data as the model sees it, rescaled ({how}): add "
-                 f"{offset:+.1f} nats, the log of that rescaling, to read it on the table's scale".replace("-", "−")
+        shift = f"{offset:+.1f}".replace("-", "−")  # a minus sign, as the page's other numbers
+        text += (f" The curve is in the units of the data as the model sees it, rescaled ({how}): add {shift} "
+                 "nats, the log of that rescaling, to read it on the table's scale"
                  + (", where the NLL scores the exact grey levels, without the noise, and reads lower still."
                     if data.is_image(dataset) else "."))
     return text
@@ -396,10 +397,11 @@ def _measure(_model, key: str, family: str, dataset: str, origin: str) -> dict:
         if not data.is_image(dataset):
             row["gap to floor"] = f"{bound}{nll - floor_nll(dataset):.3f}"
     else:
-        unnormalised = hasattr(_model, "energy")  # a density only up to a constant it cannot compute: no NLL
-        row[column] = "unknown" if unnormalised else "none"  # the caption says why (measure_caption)
+        # a density only up to a constant it cannot compute, or none at all: the caption says why (measure_caption)
+        word = "unknown" if hasattr(_model, "energy") else "none"
+        row[column] = word
         if not data.is_image(dataset):
-            row["gap to floor"] = "unknown" if unnormalised else "none"
+            row["gap to floor"] = word
     return row
 
 

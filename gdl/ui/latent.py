@@ -179,7 +179,8 @@ HOLE_CODES = 1500  # the first codes of the page's images, against which holes a
 @st.cache_data(show_spinner=False, max_entries=16)
 def _holes(_model, key: str, dataset: str, idx_paths: tuple[str, str]) -> float:
     Z = _codes(_model, key, dataset, idx_paths)[:HOLE_CODES]  # hole_threshold measures the same codes
-    return latent.hole_fraction(latent.prior_codes(_model, 2000, seed=0), Z)
+    return latent.hole_fraction(latent.prior_codes(_model, 2000, seed=0), Z,
+                                threshold=_hole_threshold(_model, key, dataset, idx_paths))
 
 
 def holes(model, dataset: str, idx_paths: tuple[str, str] = ("", "")) -> float:
