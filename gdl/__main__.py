@@ -110,6 +110,15 @@ def cmd_checkpoints(args) -> int:
     return status
 
 
+def cmd_trainstart(args) -> int:
+    from gdl.ui.jobs import time_starts
+
+    print(f"{'run':>3}  {'first step s':>12}  {'model back s':>12}   (training budget {args.seconds:g} s)")
+    for i, (first, back) in enumerate(time_starts(args.runs, args.seconds), 1):
+        print(f"{i:>3}  {first:>12.2f}  {back:>12.2f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gdl", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -155,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("speed", help="start a server and time the World Map page in Chromium (cold, warm, controls)")
     p.add_argument("--moves", type=int, default=20, help="how many slider moves and Step clicks to time")
     p.set_defaults(func=lambda a: __import__("gdl.pagespeed", fromlist=["main"]).main(a))
+
+    p = sub.add_parser("trainstart", help="time how long a page's training takes to start and to come back")
+    p.add_argument("--runs", type=int, default=4)
+    p.add_argument("--seconds", type=float, default=1.0, help="each run's training budget")
+    p.set_defaults(func=cmd_trainstart)
 
     args = parser.parse_args(argv)
     if args.command == "train" and args.steps is None and args.seconds is None:

@@ -4,7 +4,8 @@ The first visit to a page computes what every later visit shares: the shipped mo
 the measurements, the diffusion trajectories (the Compare page alone takes about 18 s from cold on 2 cores).
 Rather than make the first students wait for it, the server visits every page itself, in a background thread,
 with the load test's websocket client (gdl.wsclient), when the first page is served (the teacher opening it).
-Those visits fill exactly the cache entries the pages' default views use. GDL_WARM=0 turns it off.
+Those visits fill exactly the cache entries the pages' default views use, and a training child is started ahead
+for the first Retrain (gdl.ui.jobs.start_spare). GDL_WARM=0 turns both off.
 """
 from __future__ import annotations
 
@@ -51,4 +52,7 @@ def start_warming() -> threading.Thread | None:
         return None
     thread = threading.Thread(target=_visit, args=(_own_url(),), name="gdl-warm", daemon=True)
     thread.start()
+    from gdl.ui import jobs
+
+    jobs.start_spare()  # so that the first Retrain starts at once too
     return thread

@@ -41,6 +41,39 @@ def test_a_model_with_parametrized_layers_comes_back_from_the_child(family):
     assert model.sample(10, seed=1).shape == (10, 2)
 
 
+def test_a_training_takes_the_spare_child_started_ahead_and_leaves_a_new_one():
+    """The child started ahead is the one that trains (its imports done while it waited), and a new spare
+    takes its place for the next training."""
+    jobs.start_spare()
+    spare = jobs._SPARE[0][0]
+    job, result, seen = FakeJob(), {}, []
+    worker = threading.Thread(target=lambda: result.setdefault("model", jobs.fit_model(
+        jobs.TrainSpec("flow", X, seconds=120, device="cpu"), job)))
+    worker.start()
+    try:
+        deadline = time.time() + 60
+        while not job.progress and time.time() < deadline:
+            time.sleep(0.1)
+        seen = jobs.training_pids()
+        next_spare = jobs._SPARE[0][0]
+    finally:
+        job.cancel.set()
+        worker.join(timeout=60)
+    assert seen == [spare.pid]
+    assert next_spare.pid != spare.pid and next_spare.poll() is None  # waiting for the next training
+    assert result["model"].history_.status == "cancelled"
+
+
+def test_a_spare_child_that_died_is_replaced_and_the_training_still_runs():
+    jobs.start_spare()
+    proc = jobs._SPARE[0][0]
+    proc.kill()
+    proc.wait()
+    job = FakeJob()
+    model = jobs.fit_model(jobs.TrainSpec("flow", X, seconds=1, device="cpu", seed=0), job)
+    assert model.history_.ok and model.history_.steps > 0
+
+
 def test_cancel_reaches_the_child_and_it_stops_early():
     job = FakeJob()
     threading.Timer(4.0, job.cancel.set).start()  # after the child has started (it imports torch first)
