@@ -44,6 +44,8 @@ n_train = int(c[3].number_input(ranged("Training points", 500, 20_000), 500, 20_
 RUNS = P + "runs"  # (dataset, family) -> Job, this session's own trainings
 st.session_state.setdefault(RUNS, {})
 runs: dict = st.session_state[RUNS]
+WATCHED = P + "watched"  # the trainings this tab saw running (its progress view follows them)
+jobs.ended(WATCHED, [job for (d, _), job in runs.items() if d == dataset])  # the panels below show their models
 b = st.columns([2, 2, 4])  # wide enough for the buttons' labels at 1024 px
 if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", width="stretch"):
     X_train = compare.training_data(dataset, n_train, seed)
@@ -63,7 +65,6 @@ if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, width="stret
 
 def _progress_view() -> None:
     mine = [(f, job) for (d, f), job in runs.items() if d == dataset and f in families]
-    running = [job for _, job in mine if not job.finished]
     for _, job in mine:
         jobs.show(job)
     unseen = [(d, f) for (d, f), job in runs.items() if not job.finished and (d != dataset or f not in families)]
@@ -75,10 +76,8 @@ def _progress_view() -> None:
         it = "it" if len(unchosen) == 1 else "them"
         st.caption(f"Still training here: {in_words(unchosen)}, not among the families chosen; choose {it} again "
                    f"to follow or cancel {it}.")
-    if len(running) < st.session_state.get(P + "running_count", 0):
-        st.session_state[P + "running_count"] = len(running)
-        st.rerun()  # a training finished: redraw the panels with its new model, while the others go on
-    st.session_state[P + "running_count"] = len(running)
+    jobs.follow(WATCHED, [job for _, job in mine], list(runs.values()))  # one ended: redraw the panels with its
+    # new model, while the others go on
     if polling and not jobs.keep_watching(runs):
         st.rerun()  # the last training (of any data) ended: a full run stops this polling
 

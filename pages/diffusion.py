@@ -34,11 +34,9 @@ c = st.columns([2, 3])
 dataset = c[0].selectbox("Data", list(dui.DATASETS), format_func=dui.DATASETS.get, key=P + "data",
                          persist_state="session")
 job = st.session_state[RUNS].get(dataset)
-WATCHED = P + "watched"  # the training this tab last saw running (the progress view sets it)
-if job is not None and job.finished and st.session_state.get(WATCHED) is job:
-    st.session_state[WATCHED] = None  # seen to its end: once only, so a failed run does not redraw the page again
-    if job.result is not None:
-        st.session_state[P + "source_" + dataset] = "trained here"  # show the model it made
+WATCHED = P + "watched"  # the trainings this tab saw running (its progress view follows them)
+if job is not None and jobs.ended(WATCHED, [job]) and job.result is not None:
+    st.session_state[P + "source_" + dataset] = "trained here"  # show the model it made
 trained = job.result if job is not None and job.status in ("done", "cancelled") and job.result is not None else None
 if trained is None and job is not None:  # a new training runs (or failed): the earlier model stays in use
     trained = st.session_state[EARLIER].get(dataset)
@@ -563,10 +561,7 @@ def _progress_view() -> None:
         st.error(f"{current.label}: {current.message} The model keeps its last good weights (*trained here*).")
     elif current.status == "done":
         st.success(f"{current.label}: {current.message} It is *trained here* at the top.")
-    if not current.finished:
-        st.session_state[WATCHED] = current
-    elif st.session_state.get(WATCHED) is current:
-        st.rerun()  # the training ended: redraw the page, whose top then shows the new model and forgets this run
+    jobs.follow(WATCHED, [current], list(st.session_state[RUNS].values()))  # its end redraws the page once
 
 
 st.fragment(_progress_view, run_every=1.0 if jobs.keep_watching(st.session_state[RUNS]) else None)()

@@ -109,12 +109,10 @@ shape = X.shape[1:]
 RUNS = P + "runs"
 st.session_state.setdefault(RUNS, {})
 runs: dict = st.session_state[RUNS]
-WATCHED = P + "watched"  # the trainings on this data that this tab last saw running (the progress view sets it)
-for (d, f), job in runs.items():
-    if d == data_id and job.finished and job in st.session_state.get(WATCHED, []):
-        st.session_state[WATCHED].remove(job)  # seen to its end: once only, so a failed run redraws the page once
-        if f == "vae" and job.result is not None:
-            st.session_state[P + "source"] = "trained here"  # show the VAE it made
+WATCHED = P + "watched"  # the trainings this tab saw running (its training view follows them)
+for job in jobs.ended(WATCHED, [job for (d, _), job in runs.items() if d == data_id]):
+    if job is runs.get((data_id, "vae")) and job.result is not None:
+        st.session_state[P + "source"] = "trained here"  # show the VAE it made
 
 
 shipped = {}  # family -> the pretrained model for this data; a checkpoint that cannot be loaded says so here
@@ -187,11 +185,7 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
                     "The page now shows it (model source: **trained here**)." if family == "vae" else
                     "Section 6 now compares it with the VAE; choose **Explore: Autoencoder** at the top to move "
                     "through its space."))
-        seen = [job for _, job in mine if job in st.session_state.get(WATCHED, [])]
-        st.session_state[WATCHED] = [job for _, job in mine if not job.finished]
-        if any(job.finished for job in seen):
-            st.session_state[WATCHED] += [job for job in seen if job.finished]  # the top forgets them
-            st.rerun()  # a training ended: redraw the page, whose top then shows the new model
+        jobs.follow(WATCHED, [job for _, job in mine], list(runs.values()))  # an end redraws the page once
 
     st.fragment(_training_view, run_every=1.0 if jobs.keep_watching(runs) else None)()
     st.caption("The loss is split into its two terms: the **reconstruction** term (how far decoded images are "
@@ -745,19 +739,9 @@ if picture is not None:
             err_mine = float(((decoded_mine[0] - mine) ** 2).mean())
             typical = float(np.mean(ui.reconstruction(model, dataset, idx_paths)))  # section 8's number
             ratio = err_mine / max(typical, 1e-12)
-            if has_labels:  # the neighbourhood, not just the single nearest code (which may be a stray)
-                names, counts = np.unique(targets[np.argsort(distance)[:15]], return_counts=True)
-                order = np.argsort(-counts, kind="stable")  # a tie goes to the smaller label
-                first, second = (names[i] for i in order[:2]) if len(order) > 1 else (names[order[0]], None)
-                plural = (lambda d: f"{d}s") if dataset == "digits" else (lambda d: f"images of class {d}")
-                near = (f"where the {plural(first)} lie ({counts[order[0]]} of its 15 nearest codes are "
-                        f"{plural(first)})" if counts[order[0]] >= 10 or second is None else
-                        f"between the {plural(first)} and the {plural(second)} (of its 15 nearest codes, "
-                        f"{counts[order[0]]} are {plural(first)} and {counts[order[1]]} "
-                        + ((f"is {a_digit(second)}" if dataset == "digits" else f"is an image of class {second}")
-                           if counts[order[1]] == 1 else f"are {plural(second)}") + ")")
-            else:
-                near = f"next to {what}"
+            # the neighbourhood, not just the single nearest code (which may be a stray)
+            near = (ui.neighbourhood(targets[np.argsort(distance)[:15]], digits=dataset == "digits") if has_labels
+                    else f"next to {what}")
             place = ("Your image's code (the star) lies in a hole: farther from every image's code than 99% of the "
                      "codes lie from their nearest neighbour, where the decoder was never trained, so the model "
                      f"knows no image quite like yours (the nearest is {what}). " if in_hole else

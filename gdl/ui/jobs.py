@@ -39,7 +39,7 @@ def _slots() -> dict:
     return {"queue": [], "running": 0, "cond": threading.Condition()}
 
 
-@dataclass
+@dataclass(eq=False)  # a job is itself: lists of jobs find it by identity
 class Job:
     """One training run in the background."""
 
@@ -169,6 +169,28 @@ def keep_watching(runs: dict) -> bool:
     for job in unfinished:
         job.touch()
     return bool(unfinished)
+
+
+def follow(key: str, shown: list[Job], held: list[Job]) -> None:
+    """For a page's progress view (a fragment that polls while trainings run), given the jobs it shows now and all
+    the jobs the page holds (on any data): remember, under session-state `key`, each job it sees running; when one
+    of those shown has ended, rerun the whole page, whose top (`ended`) then shows the model it made. A training on
+    other data stays remembered, so the page shows its model when you come back to that data."""
+    watched = [job for job in st.session_state.get(key, []) if job in held]
+    watched += [job for job in shown if not job.finished and job not in watched]
+    st.session_state[key] = watched
+    if any(job.finished and job in watched for job in shown):
+        st.rerun()
+
+
+def ended(key: str, here: list[Job]) -> list[Job]:
+    """For a page's top: the jobs among `here` (those of the data shown) that its progress view (`follow`) saw
+    running and that have ended since; each is returned once, then forgotten, so a failed run redraws the page
+    only once."""
+    watched = st.session_state.get(key, [])
+    done = [job for job in here if job.finished and job in watched]
+    st.session_state[key] = [job for job in watched if job not in done]
+    return done
 
 
 # ---- training a model for a job -------------------------------------------------------------------------------

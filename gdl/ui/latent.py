@@ -15,6 +15,7 @@ import streamlit as st
 
 from gdl import data, latent
 from gdl.ui import cache, jobs
+from gdl.ui.widgets import a_digit
 
 COMPONENT_DIR = Path(__file__).resolve().parent / "components" / "latent_plane"
 DATASETS = {"tins": "Biscuit tins (32×32)", "digits": "Handwritten digits (8×8)",
@@ -210,6 +211,26 @@ def slider_range(model, Z: np.ndarray) -> list[tuple[float, float]]:
 
 
 # ---- training in the page --------------------------------------------------------------------------------------
+
+def neighbourhood(near: np.ndarray, digits: bool) -> str:
+    """Where a code lies among the data's labelled codes, in words, from the labels of its nearest codes (the page
+    passes 15): "where the 3s lie (12 of its 15 nearest codes are 3s)" when one label holds at least two thirds of
+    them, else "between the 3s and the 5s (of its 15 nearest codes, 7 are 3s and 5 are 5s)", the two commonest (a
+    tie goes to the smaller label). Other labelled data reads "images of class 3"."""
+    names, counts = np.unique(near, return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    first, n_first, n = names[order[0]], counts[order[0]], len(near)
+
+    def plural(label) -> str:
+        return f"{label}s" if digits else f"images of class {label}"
+
+    if n_first * 3 >= n * 2 or len(order) == 1:
+        return f"where the {plural(first)} lie ({n_first} of its {n} nearest codes are {plural(first)})"
+    second, n_second = names[order[1]], counts[order[1]]
+    one = a_digit(second) if digits else f"an image of class {second}"
+    return (f"between the {plural(first)} and the {plural(second)} (of its {n} nearest codes, {n_first} are "
+            f"{plural(first)} and {n_second} " + (f"is {one})" if n_second == 1 else f"are {plural(second)})"))
+
 
 def training_work(family: str, X: np.ndarray, overrides: dict, seconds: float, device: str, seed: int):
     """The function a background job runs: train a fresh latent model on X and return it (on the CPU)."""

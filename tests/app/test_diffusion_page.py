@@ -160,15 +160,15 @@ def test_a_watched_training_that_fails_is_reported_once_and_leaves_the_model_cho
 
     job = Job("Diffusion on world", status="running", step=5)
     at = _open(dif_runs={"world": job})
-    assert at.session_state["dif_watched"] is job  # the progress view saw it running
+    assert at.session_state["dif_watched"] == [job]  # the progress view saw it running
     job.status, job.message = "failed", "Training failed: out of memory"
     at.run()
     assert not at.exception, at.exception
-    assert at.session_state["dif_watched"] is None  # seen to its end, once
+    assert at.session_state["dif_watched"] == []  # seen to its end, once
     assert at.radio(key="dif_source_world").options == ["pretrained"]  # no model came of it
     assert any("out of memory" in e.value for e in at.error)
     runs = at.run()  # a further poll changes nothing and does not loop
-    assert not runs.exception and runs.session_state["dif_watched"] is None
+    assert not runs.exception and runs.session_state["dif_watched"] == []
 
 
 def test_a_second_training_keeps_the_first_model_in_use_while_it_runs():

@@ -314,6 +314,29 @@ def test_training_in_the_page_shows_progress_then_can_be_cancelled(at):
     assert "trained here" in at.selectbox(key="lat_source").options
 
 
+def test_a_training_that_ends_while_you_look_at_other_data_is_shown_when_you_come_back():
+    """The page follows a training it saw running even while it shows other data: back on that data, the model
+    it made is what the page shows (trained here)."""
+    from gdl import checkpoints
+    from gdl.train import TrainResult
+    from gdl.ui.jobs import Job
+
+    job = Job("VAE (2-D) on digits", status="running", step=5)
+    at = open_page("pages/latent.py", timeout=240, lat_data="digits", lat_runs={("digits", "vae"): job})
+    assert at.session_state["lat_watched"] == [job]  # seen running
+    at.selectbox(key="lat_data").set_value("tins").run()
+    model = checkpoints.load(checkpoints.shipped_path("vae", "digits"))
+    del model.checkpoint_meta_  # a model trained here, not a shipped checkpoint
+    model.history_ = TrainResult(steps=5, status="done", message="Trained 5 steps.")
+    job.result, job.status, job.message = model, "done", "Trained 5 steps."
+    at.run()  # it ends while the page shows the tins
+    assert not [box for box in at.selectbox if box.key == "lat_source"]  # the tins have only their checkpoint
+    assert at.session_state["lat_watched"] == [job]  # still followed
+    at.selectbox(key="lat_data").set_value("digits").run()
+    assert not at.exception, at.exception
+    assert at.session_state["lat_source"] == "trained here" and at.session_state["lat_watched"] == []
+
+
 def test_a_3d_model_trained_here_never_offers_the_same_dimension_twice_and_the_notes_fit_it(at):
     at.selectbox(key="lat_data").set_value("digits").run()
     at.slider(key="lat_train_dim").set_value(3)

@@ -316,3 +316,18 @@ def test_class_layout_finds_the_separation_and_the_closest_pair():
     mixed, _ = latent.class_layout(rng.normal(size=(800, 2)), labels)  # one cloud, labels at random
     assert mixed < 0.5
     assert latent.class_layout(UV[:5], np.zeros(5)) == (1.0, None)  # one class: no pair to name
+
+
+def test_the_neighbourhood_sentence_names_the_majority_or_the_two_commonest_labels():
+    from gdl.ui.latent import neighbourhood
+
+    assert neighbourhood(np.array([3] * 10 + [5] * 5), digits=True) == (
+        "where the 3s lie (10 of its 15 nearest codes are 3s)")  # two thirds: a clear majority
+    assert neighbourhood(np.array([3] * 9 + [5] * 6), digits=True) == (
+        "between the 3s and the 5s (of its 15 nearest codes, 9 are 3s and 6 are 5s)")
+    assert neighbourhood(np.array([5] * 7 + [3] * 7 + [8]), digits=True) == (
+        "between the 3s and the 5s (of its 15 nearest codes, 7 are 3s and 7 are 5s)")  # a tie: the smaller first
+    assert neighbourhood(np.array([1] * 9 + [8, 9, 7, 6, 5, 4]), digits=True).endswith("9 are 1s and 1 is a 4)")
+    assert neighbourhood(np.array([1, 1, 8, 9]), digits=True).endswith("2 are 1s and 1 is an 8)")
+    assert neighbourhood(np.array([4] * 15), digits=False) == (
+        "where the images of class 4 lie (15 of its 15 nearest codes are images of class 4)")
