@@ -191,12 +191,17 @@ else:
         c[1].markdown(f"**{T_model} steps** (DDPM visits every t)")
     seed = int(c[2].number_input("Seed", 0, 1_000_000, 0, key=P + "seed", persist_state="session"))
     label, guidance = None, 0.0
+    # A row of its own for the world's toggle (a fifth column cut its label), there, empty, for the digits too: the
+    # player below must stay the same number of elements down the page whatever the data, or its id changes with
+    # the data, and a click on it while the page redraws for new data is lost (Streamlit names a fragment by its
+    # place on the page).
+    toggle_row = st.container()
     if is_world:
         n_chains = int(c[3].select_slider("Chains (points)", [100, 250, 500, 1000, 2000], value=500,
                                           key=P + "chains", persist_state="session"))
-        st.toggle("Whole paths", key=P + "whole_paths",  # a row of its own: a fifth column cut its label
-                  help="Draw each highlighted chain's whole path from pure noise, not only its last steps.",
-                  persist_state="session")
+        toggle_row.toggle("Whole paths", key=P + "whole_paths",
+                          help="Draw each highlighted chain's whole path from pure noise, not only its last steps.",
+                          persist_state="session")
     else:
         n_chains = 32
         if model.config.num_classes:

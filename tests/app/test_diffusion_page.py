@@ -153,6 +153,22 @@ def test_digits_noise_forward_step_backward_and_draw_a_chosen_class():
     assert digit.proto.required  # the browser never lets a click on the chosen digit leave none chosen
 
 
+def _place_of(at, key: str) -> int:
+    """How many elements down the page (the main column's top level) the widget `key` sits."""
+    def holds(node) -> bool:
+        return getattr(node, "key", None) == key or any(holds(c) for c in getattr(node, "children", {}).values())
+
+    return next(i for i, node in at.main.children.items() if holds(node))
+
+
+def test_the_player_sits_at_the_same_place_on_the_page_whatever_the_data(world):
+    """Streamlit names a fragment by its place on the page: were the player lower for one data than for the other,
+    a click on it while the page redraws for new data would name a player that no longer exists and be lost."""
+    on_world = _place_of(world, "dif_next")
+    digits = _open(dif_data="digits")
+    assert _place_of(digits, "dif_next") == on_world
+
+
 def test_a_watched_training_that_fails_is_reported_once_and_leaves_the_model_choice_alone():
     """The page redraws itself once when a training it saw running ends. A failed run has no model: the redraw
     must neither offer *trained here* nor repeat (a rerun that reran on every poll would spin the server)."""
