@@ -210,8 +210,6 @@ def slider_range(model, Z: np.ndarray) -> list[tuple[float, float]]:
     return [(float(a), float(b)) for a, b in zip(lo - pad, hi + pad)]
 
 
-# ---- training in the page --------------------------------------------------------------------------------------
-
 def neighbourhood(near: np.ndarray, digits: bool) -> str:
     """Where a code lies among the data's labelled codes, in words, from the labels of its nearest codes (the page
     passes 15): "where the 3s lie (12 of its 15 nearest codes are 3s)" when one label holds at least two thirds of
@@ -231,6 +229,8 @@ def neighbourhood(near: np.ndarray, digits: bool) -> str:
     return (f"between the {plural(first)} and the {plural(second)} (of its {n} nearest codes, {n_first} are "
             f"{plural(first)} and {n_second} " + (f"is {one})" if n_second == 1 else f"are {plural(second)})"))
 
+
+# ---- training in the page --------------------------------------------------------------------------------------
 
 def training_work(family: str, X: np.ndarray, overrides: dict, seconds: float, device: str, seed: int):
     """The function a background job runs: train a fresh latent model on X and return it (on the CPU)."""
