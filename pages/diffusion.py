@@ -147,8 +147,9 @@ def _forward_view() -> None:
         scale = 5 if dataset == "digits" else 2
         natural_image(st, plots.image_grid(strip, columns=len(ts), scale=scale), alt="forward strip",
                       caption="The same six images (rows) at t = " + ", ".join(str(s) for s in ts) + " (columns).")
-        natural_image(st, plots.image_grid(dui.forward_at(start, kind, T, t)[:16], columns=16, scale=scale),
-                      alt="forward images", caption=f"16 images at your t = {t}")
+        natural_image(st, plots.image_grid(dui.forward_at(start, kind, T, t)[:16], columns=8, scale=scale),
+                      alt="forward images", caption=f"16 images at your t = {t}")  # two rows: one ran past the
+        # column at 1024 px
         note("Each row is one image sinking into noise. "
              + ("Strokes you can still read" if dataset == "digits" else "A tin's outline you can still make out")
              + " at a mid t " + ("are" if dataset == "digits" else "is") + " enough for the network to guess the "
@@ -275,7 +276,7 @@ else:
                 b[1].select_slider("Speed (frames/s)", [1, 2, 4, 8], value=4, key=P + "speed", persist_state="session")
                 i = int(st.session_state[STEP])
                 t = int(traj["timesteps"][i])
-                st.slider("Step", 0, S, key=STEP, label_visibility="collapsed", persist_state="session")
+                st.slider("Step of the path (drag to jump)", 0, S, key=STEP, persist_state="session")
                 st.markdown(f"**step {i} of {S}** · t = {t} · √ᾱ_t = {np.sqrt(traj['alpha_bar'][i]):.3f}"
                             + (" · pure noise" if i == 0 else " · the samples" if i == S else ""))
                 x_now = traj["x"][i]
@@ -400,7 +401,9 @@ else:
                  "DDPM's fresh noise at each step does not.")
 
 # ---- 5. conditional digits -------------------------------------------------------------------------------------
-st.header("5 · Draw me a 7: class-conditional digits with guidance")
+chosen_digit = st.session_state.get(P + "digit", 7)  # the class chosen below (the heading names it)
+chosen_digit = 7 if chosen_digit is None else chosen_digit
+st.header(f"5 · Draw me {a_digit(chosen_digit)}: class-conditional digits with guidance")
 digits_model = trained if dataset == "digits" and source == "trained here" else None
 if digits_model is None:
     with panel_guard("The pretrained digits model"):
@@ -413,7 +416,8 @@ else:
         f"class) {digits_model.config.cond_drop_prob:.0%} of the time, so the same network predicts both "
         "ε(x_t, y) and ε(x_t). **Classifier-free "
         "guidance** (Ho & Salimans, 2021) steps along ε̃ = (1 + w) ε(x_t, y) − w ε(x_t): w = 0 is plain p(x | y); "
-        "a larger w exaggerates what makes a 7 a 7, trading variety for clarity."
+        f"a larger w exaggerates what makes {a_digit(chosen_digit)} {a_digit(chosen_digit)}, trading variety for "
+        "clarity."
     )
     dkey = dui.model_key(digits_model)
     digit = int(st.segmented_control("Class", list(range(10)), default=7, required=True, key=P + "digit",
@@ -464,7 +468,10 @@ elif is_world:
             m[0].metric("Samples on land", f"{q['land']:.1%}", help="1,000 DDPM samples, seed 1.")
             m[1].metric("DDIM (50 steps) on land", f"{q['land_ddim']:.1%}", help="1,000 DDIM samples, seed 1.")
         m[3].metric("Entropy floor log A", f"{world.entropy():.3f} nats",
-                    help="No model can have a lower expected held-out NLL than the entropy of p_data.")
+                    help=f"A is the land's area in the map's own units, {world.area():,.0f} square degrees of "
+                         "longitude × latitude: p_data is uniform over the land, so its density is 1/A there and "
+                         "its entropy is log A. No model can have a lower expected held-out NLL (nats per point, "
+                         "with densities per square degree). The World map page starts from this.")
         bound = None
         if st.session_state.get(P + "nll_for") == key:
             bound = background.in_background(("world_nll", key), dui.world_nll_bound, model, key, lane=LANE,
@@ -507,8 +514,8 @@ elif dataset == "digits":
                 "confidence": st.column_config.NumberColumn(format="%.3f"),
                 "evenness": st.column_config.NumberColumn(format="%.3f"),
                 "nearest_train_distance": st.column_config.NumberColumn("nearest train", format="%.2f")})
-            st.caption(f"The benchmark's scores (gdl.bench.digit_scores) from a classifier trained on real digits "
-                       f"(test accuracy {q['accuracy']:.1%}): confidence = how sure it is about each sample; "
+            st.caption("The benchmark's scores (`python -m gdl bench --data digits`) from a classifier trained on "
+                       f"real digits (test accuracy {q['accuracy']:.1%}): confidence = how sure it is about each sample; "
                        "evenness = 1 when all ten digits appear equally; nearest train = mean distance to the "
                        "closest training image, a Euclidean distance over the 64 pixel values, each 0 to 1 (near 0 "
                        "would mean the model copies its training set).")
@@ -550,7 +557,9 @@ if b[0].button("🏋️ Train", type="primary", key=P + "train", disabled=runnin
     st.session_state[RUNS][dataset] = jobs.start(f"Diffusion on {dataset}",
                                                  dui.training_work(dataset, kind, T, budget, device, train_seed))
     st.rerun()
-if b[1].button("✋ Cancel", key=P + "cancel", disabled=not running, width="stretch"):
+if b[1].button("✋ Cancel", key=P + "cancel", disabled=not running, width="stretch",
+                help="Stops the training now: what it has learned so far becomes the model *trained here*, in place "
+                     "of any earlier one (the pretrained checkpoint stays)."):
     job.cancel.set()
     job.message = jobs.CANCELLED_BY_YOU + "."
 

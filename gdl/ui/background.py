@@ -25,8 +25,8 @@ from concurrent.futures import Future
 import streamlit as st
 
 PENDING_MARK = "fills in here by itself"  # every pending note says it; test clients look for it (gdl.wsclient)
-PENDING = ("⏳ Computing this: it is done once, then every later visit (yours or anyone's on this server) reuses "
-           f"it. It {PENDING_MARK}.")
+PENDING = ("⏳ Computing this, once: every later look at the same model and settings reuses it (for a pretrained "
+           f"model, anyone's on this server). It {PENDING_MARK}.")
 _WAITING = "gdl_background_waiting"  # session state: page -> keys this session's page is waiting for
 NICE = {"player": 0}  # lanes whose work a page waits for in the foreground; all others run at nice 10
 MAX_FUTURES = 256  # finished futures kept per lane (their results live in the functions' caches)

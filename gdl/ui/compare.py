@@ -340,8 +340,9 @@ def draw_data(dataset: str, reference: np.ndarray) -> None:
 # the diffusion model alone: its bound costs 200 network calls per point). The panels ask for them through
 # gdl.ui.background: the page renders at once with a note in the slow panels, and they fill in by themselves.
 LANE = "compare"
-PENDING_NOTE = ("⏳ Drawing each family's samples and field and measuring them: once for each model and seed, then "
-                f"every later visit (yours or anyone's on this server) reuses them. It {background.PENDING_MARK}.")
+PENDING_NOTE = ("⏳ Drawing each family's samples and field and measuring them, once for each model and seed: every "
+                "later look reuses them (for the pretrained models, anyone's on this server). It "
+                f"{background.PENDING_MARK}.")
 
 
 def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: str) -> None:

@@ -150,6 +150,7 @@ def test_digits_noise_forward_step_backward_and_draw_a_chosen_class():
     digit = next(b for b in at.get("button_group") if b.key == "dif_digit")
     settled(digit.set_value(4).run())  # a new digit's images are drawn in the background: wait for them
     assert "Read as a 4 by the classifier" in [m.label for m in at.metric]
+    assert "5 · Draw me a 4: class-conditional digits with guidance" in [h.value for h in at.header]
     assert digit.proto.required  # the browser never lets a click on the chosen digit leave none chosen
 
 

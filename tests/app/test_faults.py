@@ -132,7 +132,7 @@ def test_latent_a_failing_cached_computation_is_contained_in_its_panel(monkeypat
 
 
 @pytest.mark.parametrize("patched, panel", [
-    ("timed_samples", "DDPM against DDIM"),
+    ("race", "DDPM against DDIM"),
     ("world_quality", "The measurements"),
 ])
 def test_diffusion_a_failing_sampler_is_contained_in_its_panel(monkeypatch, patched, panel):
