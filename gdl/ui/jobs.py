@@ -49,6 +49,7 @@ class Job:
     step: int = 0
     seconds: float = 0.0
     family: str | None = None  # the family it trains (fit_model sets it), for what its finishing-up does
+    budget: float | None = None  # its time budget in seconds (fit_model sets it), for the progress bar
     finishing: bool = False  # the training loop has ended; the model's work after it (and its transfer) goes on
     losses: list[dict] = field(default_factory=list)
     message: str = ""
@@ -153,7 +154,8 @@ def show(job: Job, container=None) -> None:
         where.progress(0.0, text=f"{job.label}: starting (the training process loads torch and the data)…")
     elif job.status == "running":
         loss = job.losses[-1].get("loss") if job.losses else None
-        where.progress(min(job.progress, 1.0), text=f"{job.label}: step {job.step}, {job.seconds:.0f} s"
+        of = f" of {job.budget:.0f}" if job.budget else ""
+        where.progress(min(job.progress, 1.0), text=f"{job.label}: step {job.step}, {job.seconds:.0f}{of} s"
                        + (f", loss {loss:.3g}" if loss is not None else ""))
     elif job.status == "failed":
         where.error(job.message)
@@ -264,7 +266,7 @@ def _take_child():
 def fit_model(spec: TrainSpec, job: Job):
     """Train a fresh model as `spec` says, reporting to `job` (progress, cancel, abandonment); return it on the
     CPU. Runs in a child process at low priority (see the module's docstring), started ahead when it can be."""
-    job.family = spec.family
+    job.family, job.budget = spec.family, min(spec.seconds, MAX_SECONDS)
     if not _in_child_process():
         from gdl.ui.trainchild import fit
 

@@ -215,13 +215,13 @@ def test_a_run_past_its_training_loop_says_it_is_finishing_not_a_full_bar_with_n
     travels back: the bar, full, says so instead of repeating the last step's loss."""
     from gdl.train import Progress
 
-    job = jobs.Job(label="Flow", status="running")
+    job = jobs.Job(label="Flow", status="running", budget=10.0)
     page = Recorder()
     jobs.show(job, page)  # before the first step (a fresh process starts, 3-4 s): not a silent "step 0"
     assert page.drawn[-1][0] == "progress" and "starting" in page.drawn[-1][2]["text"]
     job.on_progress(Progress(40, 9.6, {"loss": 1.5}, None, 10.0))
     jobs.show(job, page)
-    assert page.drawn[-1][0] == "progress" and "loss 1.5" in page.drawn[-1][2]["text"]
+    assert page.drawn[-1][0] == "progress" and page.drawn[-1][2]["text"] == "Flow: step 40, 10 of 10 s, loss 1.5"
     job.on_progress(Progress(41, 10.0, {"loss": 1.4}, None, 10.0, finished=True))
     jobs.show(job, page)
     kind, args, kwargs = page.drawn[-1]
