@@ -76,10 +76,8 @@ def _progress_view() -> None:
         it = "it" if len(unchosen) == 1 else "them"
         st.caption(f"Still training here: {in_words(unchosen)}, not among the families chosen; choose {it} again "
                    f"to follow or cancel {it}.")
-    jobs.follow(WATCHED, [job for _, job in mine], list(runs.values()))  # one ended: redraw the panels with its
-    # new model, while the others go on
-    if polling and not jobs.keep_watching(runs):
-        st.rerun()  # the last training (of any data) ended: a full run stops this polling
+    jobs.follow(WATCHED, [job for _, job in mine], runs, polling)  # one ended: redraw the panels with its new
+    # model, while the others go on
 
 
 polling = jobs.keep_watching(runs)  # trainings of every data shown here go on while you look at other data

@@ -565,8 +565,9 @@ if b[1].button("✋ Cancel", key=P + "cancel", disabled=not running, width="stre
 
 
 def _progress_view() -> None:
-    jobs.keep_watching(st.session_state[RUNS])  # every training this tab started, whatever data it shows now
     current = st.session_state[RUNS].get(dataset)
+    shown = [current] if current is not None else []
+    jobs.follow(WATCHED, shown, st.session_state[RUNS], polling)  # its end (or the last run's) redraws the page
     if current is None:
         return
     jobs.show(current)
@@ -575,10 +576,10 @@ def _progress_view() -> None:
         st.error(f"{current.label}: {current.message} The model keeps its last good weights (*trained here*).")
     elif current.status == "done":
         st.success(f"{current.label}: {current.message} It is *trained here* at the top.")
-    jobs.follow(WATCHED, [current], list(st.session_state[RUNS].values()))  # its end redraws the page once
 
 
-st.fragment(_progress_view, run_every=1.0 if jobs.keep_watching(st.session_state[RUNS]) else None)()
+polling = jobs.keep_watching(st.session_state[RUNS])  # every training this tab started, whatever data it shows now
+st.fragment(_progress_view, run_every=1.0 if polling else None)()
 
 if field_key is not None:  # after the panels' own work: the arrows for every step of the path
     background.in_background(field_key, dui.noise_field, model, key, path_ts, view, lane=LANE, prefetch=True)

@@ -160,7 +160,6 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
             job.message = jobs.CANCELLED_BY_YOU + "."
 
     def _training_view() -> None:
-        jobs.keep_watching(runs)  # every training this tab started, whatever data it shows now
         mine = [(f, job) for (d, f), job in runs.items() if d == data_id]
         for family, job in mine:
             jobs.show(job)
@@ -185,9 +184,10 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
                     "The page now shows it (model source: **trained here**)." if family == "vae" else
                     "Section 6 now compares it with the VAE; choose **Explore: Autoencoder** at the top to move "
                     "through its space."))
-        jobs.follow(WATCHED, [job for _, job in mine], list(runs.values()))  # an end redraws the page once
+        jobs.follow(WATCHED, [job for _, job in mine], runs, polling)  # an end redraws the page once
 
-    st.fragment(_training_view, run_every=1.0 if jobs.keep_watching(runs) else None)()
+    polling = jobs.keep_watching(runs)  # every training this tab started, whatever data it shows now
+    st.fragment(_training_view, run_every=1.0 if polling else None)()
     st.caption("The loss is split into its two terms: the **reconstruction** term (how far decoded images are "
                "from the originals, in nats for the VAE; a density over continuous pixels can exceed 1, so "
                "this term can fall below 0) and, for the VAE, the **KL** term (how far each image's "

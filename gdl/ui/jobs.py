@@ -173,15 +173,19 @@ def keep_watching(runs: dict) -> bool:
     return bool(unfinished)
 
 
-def follow(key: str, shown: list[Job], held: list[Job]) -> None:
-    """For a page's progress view (a fragment that polls while trainings run), given the jobs it shows now and all
-    the jobs the page holds (on any data): remember, under session-state `key`, each job it sees running; when one
-    of those shown has ended, rerun the whole page, whose top (`ended`) then shows the model it made. A training on
-    other data stays remembered, so the page shows its model when you come back to that data."""
+def follow(key: str, shown: list[Job], runs: dict, polling: bool) -> None:
+    """For a page's progress view (a fragment that polls while trainings run; `polling` says whether this run of it
+    does), given the jobs it shows now and all the page's `runs` (on any data): mark every unfinished run as
+    watched (`keep_watching`); remember, under session-state `key`, each job it sees running; when one of those
+    shown has ended, rerun the whole page, whose top (`ended`) then shows the model it made; and when the last
+    run of any data has ended, rerun it too, since only a full run stops the polling. A training on other data
+    stays remembered, so the page shows its model when you come back to that data."""
+    running = keep_watching(runs)
+    held = list(runs.values())
     watched = [job for job in st.session_state.get(key, []) if job in held]
     watched += [job for job in shown if not job.finished and job not in watched]
     st.session_state[key] = watched
-    if any(job.finished and job in watched for job in shown):
+    if any(job.finished and job in watched for job in shown) or (polling and not running):
         st.rerun()
 
 
