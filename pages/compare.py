@@ -45,7 +45,19 @@ RUNS = P + "runs"  # (dataset, family) -> Job, this session's own trainings
 st.session_state.setdefault(RUNS, {})
 runs: dict = st.session_state[RUNS]
 WATCHED = P + "watched"  # the trainings this tab saw running (its progress view follows them)
-jobs.ended(WATCHED, [job for (d, _), job in runs.items() if d == dataset])  # the panels below show their models
+TRAINED = P + "trained"  # (dataset, family) -> the model trained here in use (a run you cancel leaves it)
+st.session_state.setdefault(TRAINED, {})
+
+
+def _show_trained(keys: list) -> None:
+    for d, _ in keys:
+        st.session_state[P + "show_" + d] = "trained here"  # a new model: show it (on its data)
+
+
+for job in jobs.ended(WATCHED, [job for (d, _), job in runs.items() if d == dataset]):
+    if job.status == "done" and job.result is not None:
+        _show_trained([(dataset, None)])  # back on the data of a run that ended meanwhile: show its model
+_show_trained(jobs.keep(st.session_state[TRAINED], runs))
 b = st.columns([2, 2, 4])  # wide enough for the buttons' labels at 1024 px
 if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", width="stretch"):
     X_train = compare.training_data(dataset, n_train, seed)
@@ -57,7 +69,9 @@ if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", width="stretch
             f"{DISPLAY_NAMES[family]} on {dataset}",
             compare.training_work(family, X_train, budget, device, seed))
 active = [job for (d, _), job in runs.items() if d == dataset and not job.finished]
-if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, width="stretch"):
+if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, width="stretch",
+               help="Stops the trainings now. The panels keep the models they had; what each run learned so far "
+                    "is kept too, one click away."):
     for job in active:
         job.cancel.set()
         job.message = jobs.CANCELLED_BY_YOU + "."
@@ -82,20 +96,13 @@ def _progress_view() -> None:
 
 polling = jobs.keep_watching(runs)  # trainings of every data shown here go on while you look at other data
 st.fragment(_progress_view, run_every=1.0 if polling else None)()
+jobs.offer(st.session_state[TRAINED], runs, [(dataset, f) for f in families], P + "take", _show_trained)
 if not families:
     st.info("Choose at least one family.")
     st.stop()
 
 # ---- which models ------------------------------------------------------------------------------------------
-TRAINED = P + "trained"  # (dataset, family) -> the latest model this session trained (a later run may bring none)
-st.session_state.setdefault(TRAINED, {})
 SHOW = P + "show_" + dataset  # "trained here" or "pretrained checkpoints", for this data
-for (d, f), job in runs.items():  # keep each run's model once it ends; a run cancelled before its first step has none
-    if job.status in ("done", "cancelled") and job.result is not None and \
-            st.session_state[TRAINED].get((d, f)) is not job.result:
-        st.session_state[TRAINED][(d, f)] = job.result
-        if d == dataset:
-            st.session_state[SHOW] = "trained here"  # a run has just ended: show what it made
 trained_here = {f for (d, f) in st.session_state[TRAINED] if d == dataset}
 has_checkpoints = compare.has_checkpoints(dataset)
 show = "trained here"

@@ -18,8 +18,8 @@ PLAYER_LANE = "player"  # the reverse path: its own lane, at normal priority (gd
 RUNS = P + "runs"  # dataset -> Job: this session's trainings
 WORLD_VIEW = (-180.0, -90.0, 180.0, 90.0)
 st.session_state.setdefault(RUNS, {})
-EARLIER = P + "earlier"  # dataset -> the model trained here before the training now running (kept in use meanwhile)
-st.session_state.setdefault(EARLIER, {})
+KEPT = P + "kept"  # dataset -> the model trained here in use (kept while a new run trains, and if you cancel it)
+st.session_state.setdefault(KEPT, {})
 
 st.title("🌫️ Diffusion: drown the data in noise, then learn to undo it")
 st.markdown(
@@ -35,11 +35,17 @@ dataset = c[0].selectbox("Data", list(dui.DATASETS), format_func=dui.DATASETS.ge
                          persist_state="session")
 job = st.session_state[RUNS].get(dataset)
 WATCHED = P + "watched"  # the trainings this tab saw running (its progress view follows them)
-if job is not None and jobs.ended(WATCHED, [job]) and job.result is not None:
-    st.session_state[P + "source_" + dataset] = "trained here"  # show the model it made
-trained = job.result if job is not None and job.status in ("done", "cancelled") and job.result is not None else None
-if trained is None and job is not None:  # a new training runs (or failed): the earlier model stays in use
-    trained = st.session_state[EARLIER].get(dataset)
+
+
+def _show_trained(datasets: list) -> None:
+    for d in datasets:
+        st.session_state[P + "source_" + d] = "trained here"  # a new model: show it (on its data)
+
+
+if job is not None and jobs.ended(WATCHED, [job]) and job.status == "done" and job.result is not None:
+    _show_trained([dataset])  # back on the data of a run that ended meanwhile: show its model
+_show_trained(jobs.keep(st.session_state[KEPT], st.session_state[RUNS]))
+trained = st.session_state[KEPT].get(dataset)
 sources = (["trained here"] if trained is not None else []) + (["pretrained"] if dataset in dui.SHIPPED else [])
 if sources:
     source = c[1].radio("Model", sources, horizontal=True, key=P + "source_" + dataset,
@@ -551,15 +557,14 @@ c[3].markdown(f"Schedule **{kind}**, T = **{T}**")
 running = job is not None and not job.finished
 b = st.columns([2, 2, 4])  # wide enough for the buttons' labels at 1024 px
 if b[0].button("🏋️ Train", type="primary", key=P + "train", disabled=running, width="stretch",
-                help="The new model replaces the one trained here when it ends, or when you cancel it (then with "
-                     "what it has learned so far); until then the earlier one stays in use."):
-    st.session_state[EARLIER][dataset] = trained
+                help="The new model replaces the one trained here when its budget is spent; until then, and if "
+                     "you cancel it, the earlier one stays in use."):
     st.session_state[RUNS][dataset] = jobs.start(f"Diffusion on {dataset}",
                                                  dui.training_work(dataset, kind, T, budget, device, train_seed))
     st.rerun()
 if b[1].button("✋ Cancel", key=P + "cancel", disabled=not running, width="stretch",
-                help="Stops the training now: what it has learned so far becomes the model *trained here*, in place "
-                     "of any earlier one (the pretrained checkpoint stays)."):
+                help="Stops the training now. The page keeps the model it had; what the run learned so far is "
+                     "kept too, one click away."):
     job.cancel.set()
     job.message = jobs.CANCELLED_BY_YOU + "."
 
@@ -580,6 +585,7 @@ def _progress_view() -> None:
 
 polling = jobs.keep_watching(st.session_state[RUNS])  # every training this tab started, whatever data it shows now
 st.fragment(_progress_view, run_every=1.0 if polling else None)()
+jobs.offer(st.session_state[KEPT], st.session_state[RUNS], [dataset], P + "take", _show_trained)
 
 if field_key is not None:  # after the panels' own work: the arrows for every step of the path
     background.in_background(field_key, dui.noise_field, model, key, path_ts, view, lane=LANE, prefetch=True)

@@ -110,9 +110,18 @@ RUNS = P + "runs"
 st.session_state.setdefault(RUNS, {})
 runs: dict = st.session_state[RUNS]
 WATCHED = P + "watched"  # the trainings this tab saw running (its training view follows them)
-for job in jobs.ended(WATCHED, [job for (d, _), job in runs.items() if d == data_id]):
-    if job is runs.get((data_id, "vae")) and job.result is not None:
+KEPT = P + "kept"  # (data_id, family) -> the model trained here in use (a run you cancel leaves it)
+st.session_state.setdefault(KEPT, {})
+
+
+def _show_trained(keys: list) -> None:
+    if (data_id, "vae") in keys:
         st.session_state[P + "source"] = "trained here"  # show the VAE it made
+
+
+ended = jobs.ended(WATCHED, [job for (d, _), job in runs.items() if d == data_id])
+_show_trained([key for key, job in runs.items() if job in ended and job.status == "done" and job.result is not None])
+_show_trained(jobs.keep(st.session_state[KEPT], runs))
 
 
 shipped = {}  # family -> the pretrained model for this data; a checkpoint that cannot be loaded says so here
@@ -126,9 +135,8 @@ def sources(family: str) -> dict:
     out = {}
     if shipped.get(family) is not None:
         out["pretrained checkpoint"] = shipped[family]
-    job = runs.get((data_id, family))
-    if job is not None and job.status in ("done", "cancelled") and job.result is not None:
-        out["trained here"] = job.result
+    if (data_id, family) in st.session_state[KEPT]:
+        out["trained here"] = st.session_state[KEPT][(data_id, family)]
     return out
 
 
@@ -154,7 +162,9 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
             f"{DISPLAY_NAMES[train_family]} ({train_dim}-D) on {dataset}",
             ui.training_work(train_family, X, overrides, train_seconds, "auto", seed=0))
     active = [job for (d, _), job in runs.items() if d == data_id and not job.finished]
-    if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, width="stretch"):
+    if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, width="stretch",
+                   help="Stops the training now. The page keeps the model it had; what the run learned so far "
+                        "is kept too, one click away."):
         for job in active:
             job.cancel.set()
             job.message = jobs.CANCELLED_BY_YOU + "."
@@ -188,6 +198,7 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
 
     polling = jobs.keep_watching(runs)  # every training this tab started, whatever data it shows now
     st.fragment(_training_view, run_every=1.0 if polling else None)()
+    jobs.offer(st.session_state[KEPT], runs, [(data_id, f) for f in ("vae", "ae")], P + "take", _show_trained)
     st.caption("The loss is split into its two terms: the **reconstruction** term (how far decoded images are "
                "from the originals, in nats for the VAE; a density over continuous pixels can exceed 1, so "
                "this term can fall below 0) and, for the VAE, the **KL** term (how far each image's "

@@ -30,6 +30,8 @@ MAX_CONCURRENT = 2  # trainings running at once on this server (2 cores)
 ABANDON_SECONDS = 30.0  # a run nobody has looked at for this long is cancelled
 MAX_SECONDS = 300.0  # the longest budget a page may ask for
 CANCELLED_BY_YOU = "Cancelled by you"  # what a page's Cancel button writes into the job's message
+KEPT_NOTE = "The page keeps the model it had; what this run learned is kept too, one click away."  # after a Cancel
+TAKEN_NOTE = "What it learned is now the model *trained here*, as you chose."  # once `offer`'s button took it
 
 
 @st.cache_resource(show_spinner=False)
@@ -96,7 +98,10 @@ def start(label: str, work: Callable[[Job], object]) -> Job:
                 if job.cancel.is_set() or time.monotonic() - job.last_seen > ABANDON_SECONDS:
                     slots["queue"].remove(job)
                     slots["cond"].notify_all()  # the next in line may now be the head
-                    job.status, job.message = "cancelled", job.message or "Cancelled while waiting in the queue."
+                    job.status = "cancelled"
+                    job.message = (f"{job.message.rstrip('.')} while it waited in the queue: nothing was trained, "
+                                   "and the page keeps the model it had." if job.message else
+                                   "Cancelled while waiting in the queue.")
                     return False
                 if slots["queue"][0] is job and slots["running"] < MAX_CONCURRENT:
                     slots["queue"].pop(0)
@@ -197,6 +202,41 @@ def ended(key: str, here: list[Job]) -> list[Job]:
     done = [job for job in here if job.finished and job in watched]
     st.session_state[key] = [job for job in watched if job not in done]
     return done
+
+
+def keep(kept: dict, runs: dict) -> list:
+    """Settle the page's ended runs into `kept` (the same keys as `runs`: the model *trained here* that the page
+    uses for each). A run that ended by itself (its budget spent, or stopped by the NaN guard with its last good
+    weights) replaces the model in use. A run you cancelled does not: Cancel keeps the model the page had, and
+    what the run learned waits beside it (`offer`). Returns the keys whose model was replaced now."""
+    new = [key for key, job in runs.items()
+           if job.status == "done" and job.result is not None and kept.get(key) is not job.result]
+    for key in new:
+        kept[key] = runs[key].result
+    return new
+
+
+def offer(kept: dict, runs: dict, keys: list, button_key: str, then: Callable[[list], None]) -> None:
+    """Under a page's progress view: one button that takes what the cancelled runs among `keys` learned before
+    their Cancel (which kept the page's earlier model), in place of the models in use; `then(keys taken)` runs in
+    the click's callback, before the page reruns (e.g. to show the *trained here* model)."""
+    waiting = [key for key in keys if key in runs and runs[key].status == "cancelled"
+               and runs[key].result is not None and kept.get(key) is not runs[key].result]
+    if not waiting:
+        return
+
+    def take() -> None:
+        for key in waiting:
+            kept[key] = runs[key].result
+            runs[key].message = runs[key].message.replace(KEPT_NOTE, TAKEN_NOTE)
+        then(waiting)
+
+    steps = [getattr(getattr(runs[key].result, "history_", None), "steps", runs[key].step) for key in waiting]
+    what = (f"the cancelled training learned in {steps[0]} steps" if len(waiting) == 1 else
+            f"the {len(waiting)} cancelled trainings learned ({min(steps)} to {max(steps)} steps)")
+    st.button(f"Use what {what}", key=button_key, on_click=take,
+              help="Cancel kept the model the page had. This button makes the cancelled run's partial model the "
+                   "one *trained here* instead (the pretrained checkpoint stays one click away either way).")
 
 
 # ---- training a model for a job -------------------------------------------------------------------------------
@@ -326,8 +366,7 @@ def report(job: Job, model):
                        "model it had.")
         return None
     if history.status == "cancelled" and job.message:  # stopped from outside: keep the reason, add the count
-        job.message = (f"{job.message.rstrip('.')}, after {history.steps} steps; what it learned so far is now the "
-                       "model *trained here*.")
+        job.message = f"{job.message.rstrip('.')}, after {history.steps} steps. {KEPT_NOTE}"
     else:
         job.message = history.message
         if history.status == "done":

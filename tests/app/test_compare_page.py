@@ -149,6 +149,36 @@ def test_a_retrain_cancelled_before_it_trains_keeps_the_model_trained_before(mon
     assert row["held-out NLL"] == first.iloc[1]["held-out NLL"]
 
 
+def test_a_retrain_cancelled_after_some_steps_keeps_the_earlier_model_and_offers_its_own():
+    at = _flow_on_moons(budget=5)
+    at.button(key="cmp_retrain").click().run()
+    first = _wait_for_source(at, "trained here").iloc[1]
+    at.slider(key="cmp_budget").set_value(60).run()
+    at.button(key="cmp_retrain").click().run()
+    deadline = time.time() + 60
+    while time.time() < deadline and at.session_state["cmp_runs"][("moons", "flow")].step < 5:
+        time.sleep(0.5)
+        at.run()
+    at.button(key="cmp_cancel").click().run()
+    deadline = time.time() + 60
+    while time.time() < deadline and not [b for b in at.button if b.key == "cmp_take"]:
+        time.sleep(1)
+        settled(at.run())
+    assert not at.exception, at.exception
+    assert any("Cancelled by you, after" in w.value and "keeps the model it had" in w.value for w in at.warning)
+    row = at.dataframe[0].value.iloc[1]
+    assert row["source"] == "trained here" and row["held-out NLL"] == first["held-out NLL"]  # the first model stays
+    take = at.button(key="cmp_take")
+    assert take.label.startswith("Use what the cancelled training learned in ")
+    take.click().run()
+    settled(at)
+    row = at.dataframe[0].value.iloc[1]
+    assert row["source"] == "trained here" and row["held-out NLL"] != first["held-out NLL"]  # now the partial one
+    assert not [b for b in at.button if b.key == "cmp_take"]  # taken: no longer offered
+    assert any(w.value.endswith("steps. What it learned is now the model *trained here*, as you chose.")
+               for w in at.warning)
+
+
 def test_a_training_goes_on_while_the_page_shows_other_data(monkeypatch):
     """Only the panels of the data on show used to mark their trainings as watched: switch data during a Retrain
     and the page's own trainings were stopped as abandoned ('nobody was watching')."""

@@ -202,6 +202,7 @@ def test_a_second_training_keeps_the_first_model_in_use_while_it_runs():
     assert not at.exception, at.exception
     assert at.radio(key="dif_source_world").value == "trained here"  # the page shows the new model by itself
     assert any(c.value.startswith("The model: a residual MLP that predicts the noise ε") for c in at.caption)
+    first = at.session_state["dif_kept"]["world"]
     at.button(key="dif_train").click().run()  # a new training starts
     assert at.button(key="dif_cancel").disabled is False  # it is running
     assert at.radio(key="dif_source_world").value == "trained here"  # and the first model is still the one in use
@@ -213,4 +214,6 @@ def test_a_second_training_keeps_the_first_model_in_use_while_it_runs():
         time.sleep(1)
         at.run()
     assert not at.button(key="dif_train").disabled
+    assert at.radio(key="dif_source_world").value == "trained here"  # Cancel kept the first model
+    assert at.session_state["dif_kept"]["world"] is first
     settled(at)  # and the page's background work for the new model, which also runs in this process

@@ -310,8 +310,12 @@ def test_training_in_the_page_shows_progress_then_can_be_cancelled(at):
         at.run()
     assert any("Cancelled by you" in w.value for w in at.warning)
     assert not at.exception
-    # a cancelled run keeps the model it had: the page can show it
-    assert "trained here" in at.selectbox(key="lat_source").options
+    # a cancelled run keeps the model the page had (the pretrained one); what it learned is one click away
+    assert not [box for box in at.selectbox if box.key == "lat_source"]  # only the pretrained VAE to choose
+    at.button(key="lat_take").click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="lat_source").value == "trained here"
+    assert not [b for b in at.button if b.key == "lat_take"]
 
 
 def test_a_training_that_ends_while_you_look_at_other_data_is_shown_when_you_come_back():

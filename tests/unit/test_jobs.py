@@ -138,7 +138,8 @@ def test_the_report_of_a_finished_run_says_whether_you_cancelled_it_and_that_the
     job.cancel.set()
     job.message = jobs.CANCELLED_BY_YOU + "."  # what every page's Cancel button writes
     assert jobs.report(job, model) is model
-    assert job.message == "Cancelled by you, after 42 steps; what it learned so far is now the model *trained here*."
+    assert job.message == ("Cancelled by you, after 42 steps. The page keeps the model it had; what this run learned "
+                           "is kept too, one click away.")
     finished = SimpleNamespace(history_=TrainResult(steps=99, status="done", message="Trained 99 steps in 5.0 s."))
     job.status, job.message = "running", jobs.CANCELLED_BY_YOU + "."
     assert jobs.report(job, finished) is finished  # Cancel pressed as the budget ran out: it trained in full
@@ -173,8 +174,11 @@ def test_waiting_trainings_start_first_come_first_served_and_a_cancelled_one_lea
         time.sleep(0.2)  # they arrive in this order, each after the others have polled for a while
     assert [job.queue_position() for job in waiting] == [1, 2, 3, 4, 5]
     waiting[1].cancel.set()
+    waiting[1].message = jobs.CANCELLED_BY_YOU + "."  # as a page's Cancel does
     wait_until(lambda: waiting[1].status == "cancelled")
     assert [job.queue_position() for job in waiting] == [1, 0, 2, 3, 4]
+    assert waiting[1].message == ("Cancelled by you while it waited in the queue: nothing was trained, and the page "
+                                  "keeps the model it had.")
     release.set()
     wait_until(lambda: all(job.finished for job in [first] + waiting))
     assert started == ["first", "waiting 0", "waiting 2", "waiting 3", "waiting 4"]
@@ -230,3 +234,17 @@ def test_a_run_past_its_training_loop_says_it_is_finishing_not_a_full_bar_with_n
     job.family = "diffusion"  # a family with more to do says what
     jobs.show(job, page)
     assert "finishing up (fitting the likelihood bound's step variances" in page.drawn[-1][2]["text"]
+
+
+def test_a_finished_run_replaces_the_model_in_use_once_and_a_cancelled_one_leaves_it():
+    """Cancel keeps the model the page had (nothing lost): only a run that ended by itself replaces it."""
+    from types import SimpleNamespace
+
+    earlier, done, partial = object(), object(), object()
+    kept = {"a": earlier, "b": earlier}
+    runs = {"a": SimpleNamespace(status="done", result=done), "b": SimpleNamespace(status="cancelled", result=partial),
+            "c": SimpleNamespace(status="cancelled", result=None), "d": SimpleNamespace(status="running", result=None),
+            "e": SimpleNamespace(status="failed", result=None)}
+    assert jobs.keep(kept, runs) == ["a"]
+    assert kept == {"a": done, "b": earlier}  # the cancelled run's model is not taken; nothing came of the others
+    assert jobs.keep(kept, runs) == []  # once
