@@ -341,6 +341,26 @@ def test_a_training_that_ends_while_you_look_at_other_data_is_shown_when_you_com
     assert at.session_state["lat_source"] == "trained here" and at.session_state["lat_watched"] == []
 
 
+def test_the_vae_trained_here_stays_in_use_while_a_new_one_trains_and_after_it_is_cancelled():
+    from gdl import checkpoints
+    from gdl.train import TrainResult
+    from gdl.ui.jobs import Job
+
+    model = checkpoints.load(checkpoints.shipped_path("vae", "digits"))
+    del model.checkpoint_meta_  # a model trained here, not a shipped checkpoint
+    model.history_ = TrainResult(steps=5, status="done", message="Trained 5 steps.")
+    job = Job("VAE (2-D) on digits", status="running", step=5)
+    at = open_page("pages/latent.py", timeout=240, lat_data="digits", lat_runs={("digits", "vae"): job},
+                   lat_kept={("digits", "vae"): model}, lat_source="trained here")
+    assert at.selectbox(key="lat_source").value == "trained here"  # while the new one trains
+    job.status, job.message = "cancelled", "Cancelled by you, after 0 steps."
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="lat_source").value == "trained here" and at.session_state["lat_kept"][
+        ("digits", "vae")] is model
+    assert not [b for b in at.button if b.key == "lat_take"]  # the cancelled run made nothing to offer
+
+
 def test_a_3d_model_trained_here_never_offers_the_same_dimension_twice_and_the_notes_fit_it(at):
     at.selectbox(key="lat_data").set_value("digits").run()
     at.slider(key="lat_train_dim").set_value(3)
