@@ -10,10 +10,10 @@ a cancel flag and a time budget.
   while a low-priority process only uses what the pages leave (the child is gdl.ui.trainchild, started with
   subprocess: see there why not multiprocessing's spawn). GDL_TRAIN_IN_PROCESS=0 trains in the job's
   thread instead (the in-process tests use it to inject faults into the model).
-- A child is kept started ahead (`start_spare`: when the server serves its first page, and again each time a
-  training takes it), its imports done, so that a Retrain's first step comes in
-  about 0.1 s instead of 4.5 s (`python -m gdl trainstart`); it exits without the interpreter's teardown, so the
-  model is back about 1 s sooner too.
+- Children are kept started ahead (`start_spare`: as many as may train at once, from when the server serves its
+  first page, and a new one each time a training takes one), their imports done, so that a Retrain's first step
+  comes in about 0.1 s instead of 4.5 s (`python -m gdl trainstart`); a child exits without the interpreter's
+  teardown, so the model is back about 1 s sooner too.
 """
 from __future__ import annotations
 
@@ -265,7 +265,8 @@ def _plain(spec: TrainSpec) -> dict:
 
 
 _CHILDREN: set = set()  # the training processes running now (their pids are in `training_pids`)
-_SPARE: list = []  # at most one child started ahead, its imports done, waiting for a spec: (process, pipe end)
+SPARES = MAX_CONCURRENT  # children kept started ahead: as many as may train at once (Compare starts two together)
+_SPARE: list = []  # the children started ahead, oldest first, imports done, waiting for a spec: (process, pipe end)
 _SPARE_LOCK = threading.Lock()
 
 
@@ -287,24 +288,28 @@ def _new_child():
 
 
 def start_spare() -> None:
-    """Have a child ready for the next training, so that it starts at once: a fresh process spends about 4.5 s on
-    its imports (torch, and torch._dynamo, which the optimizer pulls in) before its first step. Idle, it waits on
-    its pipe, and it exits when the server does."""
+    """Have children ready for the next trainings (`SPARES` of them), so that they start at once: a fresh process
+    spends about 4.5 s on its imports (torch, and torch._dynamo, which the optimizer pulls in) before its first
+    step. Idle, each waits on its pipe (about 360 MB), and it exits when the server does."""
     with _SPARE_LOCK:
-        if not _SPARE:
+        while len(_SPARE) < SPARES:
             _SPARE.append(_new_child())
 
 
 def _take_child():
-    """The spare child if one is alive (a new spare starts in its place for the next training), else a new one."""
+    """The oldest spare child that is alive (new spares start in the place of those taken or found dead, for the
+    next trainings), else a new child."""
     with _SPARE_LOCK:
-        proc, parent = _SPARE.pop() if _SPARE else (None, None)
-        _SPARE.append(_new_child())
-    if proc is not None and proc.poll() is None:
-        return proc, parent
-    if parent is not None:
-        parent.close()
-    return _new_child()
+        taken = None
+        while _SPARE and taken is None:
+            proc, parent = _SPARE.pop(0)
+            if proc.poll() is None:
+                taken = proc, parent
+            else:
+                parent.close()
+        while len(_SPARE) < SPARES:
+            _SPARE.append(_new_child())
+    return taken or _new_child()
 
 
 def fit_model(spec: TrainSpec, job: Job):
