@@ -236,7 +236,7 @@ def offer(kept: dict, runs: dict, keys: list, button_key: str, then: Callable[[l
             f"the {len(waiting)} cancelled trainings learned ({min(steps)} to {max(steps)} steps)")
     st.button(f"Use what {what}", key=button_key, on_click=take,
               help="Cancel kept the model the page had. This button makes the cancelled run's partial model the "
-                   "one *trained here* instead (the pretrained checkpoint stays one click away either way).")
+                   "one *trained here* instead.")
 
 
 # ---- training a model for a job -------------------------------------------------------------------------------
