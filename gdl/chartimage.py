@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from gdl import plots
-from gdl.mapimage import FRAME_RGB, LABEL_RGB, TEXT_RGB, draw_text, font, printable, rgb
+from gdl.mapimage import FRAME_RGB, LABEL_RGB, TEXT_RGB, draw_text, font, printable, rgb, signed
 
 LINE_COLORS = ["#1d4ed8", plots.MODEL_COLOR, "#15803d", "#7c3aed"]
 GRID_RGB = (226, 232, 240)
@@ -110,11 +110,11 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
     for t, label in zip(y_ticks, y_labels):
         y = float(to_y(t))
         draw.line([(px0, y), (px1, y)], fill=GRID_RGB)
-        draw_text(draw, (px0 - 5, y), label, fill=LABEL_RGB, font=label_font, anchor="rm")
+        draw_text(draw, (px0 - 5, y), signed(label), fill=LABEL_RGB, font=label_font, anchor="rm")
     for t, label in zip(x_ticks, x_labels):
         xx = float(to_x(t))
         draw.line([(xx, py1), (xx, py1 + z(4))], fill=FRAME_RGB)
-        draw_text(draw, (xx, py1 + z(6)), label, fill=LABEL_RGB, font=label_font, anchor="ma")
+        draw_text(draw, (xx, py1 + z(6)), signed(label), fill=LABEL_RGB, font=label_font, anchor="ma")
     draw.rectangle([px0, py0, px1, py1], outline=FRAME_RGB)
     draw_text(draw, ((px0 + px1) / 2, py1 + z(22)), xlabel, fill=LABEL_RGB, font=font(z(13)), anchor="ma")
     ylabel_size = z(13)  # smaller where the title would be longer than the axis it labels

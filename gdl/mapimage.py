@@ -39,14 +39,30 @@ def rgb(color) -> tuple[int, int, int]:
     return tuple(int(v) for v in color)
 
 
-# Pillow's built-in font has Latin-1 letters and the degree sign but no glyph for these (each drew as a box).
-_STAND_INS = str.maketrans({"²": "^2", "³": "^3", "−": "-", "∞": "inf", "θ": "theta", "×": "x", "≤": "<=",
-                            "≥": ">=", "…": "...", "–": "-", "—": "-"})
+# Characters some fonts lack, each with a stand-in spelled in characters every font has. The app's own font
+# (Source Sans, which Streamlit ships) has them all; Pillow's built-in font, the fallback, has Latin-1 letters and
+# the degree sign but none of these (each drew as a box).
+_STAND_INS = {"²": "^2", "³": "^3", "−": "-", "∞": "inf", "θ": "theta", "×": "x", "≤": "<=", "≥": ">=",
+              "…": "...", "–": "-", "—": "-"}
+
+
+@functools.lru_cache(maxsize=1)
+def _lacking() -> dict:
+    """The translation table `printable` applies: a stand-in for each character `font` draws as a box."""
+    f = font(20)
+    box = bytes(f.getmask("\uffff"))
+    return str.maketrans({ch: sub for ch, sub in _STAND_INS.items() if bytes(f.getmask(ch)) == box})
 
 
 def printable(text: str) -> str:
-    """`text` with the characters the built-in font lacks spelled in ones it has (deg² -> deg^2, − -> -)."""
-    return str(text).translate(_STAND_INS)
+    """`text` with each character the font lacks spelled in ones it has (deg² -> deg^2, − -> -); unchanged in the
+    app's own font."""
+    return str(text).translate(_lacking())
+
+
+def signed(label: str) -> str:
+    """A number's label with a true minus sign (−90°, as the page's Plotly charts write it), not a hyphen."""
+    return label[:1].replace("-", "−") + label[1:]
 
 
 def draw_text(draw, xy, text: str, **kwargs) -> None:
@@ -54,11 +70,34 @@ def draw_text(draw, xy, text: str, **kwargs) -> None:
     draw.text(xy, printable(text), **kwargs)
 
 
+def _app_font_file():
+    """Streamlit's own copy of Source Sans, the font the app's pages are set in (None if this Streamlit has none),
+    found without importing streamlit."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("streamlit")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        found = sorted((Path(root) / "static" / "static" / "media").glob("SourceSansVF-Upright*.woff2"))
+        if found:
+            return found[0]
+    return None
+
+
 @functools.lru_cache(maxsize=8)
 def font(size: int = 12):
-    """Pillow's built-in scalable font (no font files needed on the server)."""
+    """The app's own font at its regular weight, so that the pictures' labels match the page's text; Pillow's
+    built-in scalable font where it cannot be read (no font files needed on the server)."""
     from PIL import ImageFont
 
+    path = _app_font_file()
+    if path is not None:
+        try:
+            f = ImageFont.truetype(str(path), size)
+            f.set_variation_by_name("Regular")  # a variable font: its default is its lightest weight
+            return f
+        except (OSError, ValueError):
+            pass
     return ImageFont.load_default(size=size)
 
 
@@ -100,11 +139,12 @@ def _base(view: tuple[float, float, float, float], px_per_degree: float, text_sc
     for v in range(-360, 361, lon_step):
         if lon0 <= v <= lon1:
             draw.line([(x_of(v), top + h), (x_of(v), top + h + tick)], fill=LABEL_RGB)
-            draw_text(draw, (x_of(v), top + h + tick + 1), f"{v}°", fill=LABEL_RGB, font=font(size), anchor="ma")
+            draw_text(draw, (x_of(v), top + h + tick + 1), signed(f"{v}°"), fill=LABEL_RGB, font=font(size),
+                      anchor="ma")
     for v in range(-180, 181, lat_step):
         if lat0 <= v <= lat1:
             draw.line([(left - tick, y_of(v)), (left, y_of(v))], fill=LABEL_RGB)
-            draw_text(draw, (left - tick - 1, y_of(v)), f"{v}°", fill=LABEL_RGB, font=font(size), anchor="rm")
+            draw_text(draw, (left - tick - 1, y_of(v)), signed(f"{v}°"), fill=LABEL_RGB, font=font(size), anchor="rm")
     draw.rectangle([x_of(-180), y_of(90), x_of(180), y_of(-90)], outline=FRAME_RGB)
     draw.rectangle([left - 1, top - 1, left + w, top + h], outline=FRAME_RGB)
     pixels = np.asarray(img).copy()

@@ -72,17 +72,40 @@ def _is_missing_glyph(ch: str) -> bool:
     from gdl.mapimage import font
 
     f = font(20)
-    return f.getmask(ch).getbbox() == f.getmask("\uffff").getbbox() and ch != "\uffff"
+    return bytes(f.getmask(ch)) == bytes(f.getmask("\uffff")) and ch != "\uffff"
 
 
-def test_labels_with_characters_the_font_lacks_are_drawn_with_stand_ins():
-    lacking = "²−∞θ×"
-    assert all(_is_missing_glyph(ch) for ch in lacking)  # each would be drawn as a box
-    assert not any(_is_missing_glyph(ch) for ch in printable("box area (deg²) · log L = −∞ at θ3 × 2 ≤ 5") if ch != " ")
-    x = np.linspace(0, 10, 50)
-    drawn = np.asarray(line_chart(x, {"y": x}, "θ3 (deg)", "box area (deg²)", band=(6, 10, "log L = −∞")))
-    spelled = np.asarray(line_chart(x, {"y": x}, "theta3 (deg)", "box area (deg^2)", band=(6, 10, "log L = -inf")))
-    np.testing.assert_array_equal(drawn, spelled)
+LABELS = "box area (deg²) · log L = −∞ at θ3 × 2 ≤ 5"
+
+
+def test_the_pictures_are_lettered_in_the_apps_own_font_which_has_every_character_of_their_labels():
+    from gdl import mapimage
+
+    assert mapimage._app_font_file() is not None and mapimage._app_font_file().name.startswith("SourceSansVF")
+    assert not any(_is_missing_glyph(ch) for ch in LABELS)
+    assert printable(LABELS) == LABELS  # nothing spelled out: deg², −∞, θ and × as they are
+    assert [mapimage.signed(t) for t in ("-90°", "0°", "-1,200", "3")] == ["−90°", "0°", "−1,200", "3"]
+    assert mapimage.font(20).font.family == "SourceSans3VF" and mapimage.font(20).font.style == "Regular"
+
+
+def test_with_the_built_in_font_labels_with_characters_it_lacks_are_drawn_with_stand_ins(monkeypatch):
+    from gdl import mapimage
+
+    monkeypatch.setattr(mapimage, "_app_font_file", lambda: None)  # a Streamlit without its font files
+    mapimage.font.cache_clear()
+    mapimage._lacking.cache_clear()
+    try:
+        lacking = "²−∞θ×"
+        assert all(_is_missing_glyph(ch) for ch in lacking)  # each would be drawn as a box
+        assert not any(_is_missing_glyph(ch) for ch in printable(LABELS) if ch != " ")
+        x = np.linspace(0, 10, 50)
+        drawn = np.asarray(line_chart(x, {"y": x}, "θ3 (deg)", "box area (deg²)", band=(6, 10, "log L = −∞")))
+        spelled = np.asarray(line_chart(x, {"y": x}, "theta3 (deg)", "box area (deg^2)",
+                                        band=(6, 10, "log L = -inf")))
+        np.testing.assert_array_equal(drawn, spelled)
+    finally:
+        mapimage.font.cache_clear()
+        mapimage._lacking.cache_clear()
 
 
 def _frame(img: np.ndarray) -> tuple[int, int, int, int]:

@@ -117,13 +117,14 @@ def test_larger_axis_labels_widen_the_margins_and_move_the_map_with_them():
 
 
 def test_a_legend_wider_than_the_picture_wraps_into_rows_that_stay_inside_it():
-    """The World map page draws its legends 1.6 times larger: three entries no longer fit one row of a half map."""
+    """The World map page draws its legends 1.6 times larger: three entries no longer fit one row of a narrow map
+    (432 px of map here)."""
     def legend(canvas):
         picture = _picture(canvas)
         return picture[canvas.pixels.shape[0]:]
 
     def make(text_scale):
-        return (Canvas(px_per_degree=1.6, text_scale=text_scale).box((0, 0, 10, 10), label="the MLE box")
+        return (Canvas(px_per_degree=1.2, text_scale=text_scale).box((0, 0, 10, 10), label="the MLE box")
                 .points(np.zeros((1, 2)), label="earlier points").markers(np.ones((1, 2)), label="the newest point"))
 
     one_row, wrapped = legend(make(1.0)), legend(make(1.6))
