@@ -84,7 +84,7 @@ def _app_font_file():
     return None
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=32)
 def font(size: int = 12):
     """The app's own font at its regular weight, so that the pictures' labels match the page's text; Pillow's
     built-in scalable font where it cannot be read (no font files needed on the server)."""
