@@ -57,7 +57,7 @@ def _show_trained(keys: list) -> None:
 for job in jobs.ended(WATCHED, [job for (d, _), job in runs.items() if d == dataset]):
     if job.status == "done" and job.result is not None:
         _show_trained([(dataset, None)])  # back on the data of a run that ended meanwhile: show its model
-_show_trained(jobs.keep(st.session_state[TRAINED], runs))
+_show_trained(jobs.keep(st.session_state[TRAINED], runs, lambda key: compare.has_checkpoints(key[0])))
 b = st.columns([2, 2, 4])  # wide enough for the buttons' labels at 1024 px
 if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", width="stretch"):
     X_train = compare.training_data(dataset, n_train, seed)
@@ -70,11 +70,8 @@ if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", width="stretch
             compare.training_work(family, X_train, budget, device, seed))
 active = [job for (d, _), job in runs.items() if d == dataset and not job.finished]
 if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, width="stretch",
-               help="Stops the trainings now. The panels keep the models they had; what each run learned so far "
-                    "is kept too, one click away."):
-    for job in active:
-        job.cancel.set()
-        job.message = jobs.CANCELLED_BY_YOU + "."
+               help=jobs.CANCEL_HELP):
+    jobs.cancel(active)
 
 
 def _progress_view() -> None:

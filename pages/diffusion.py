@@ -44,12 +44,13 @@ def _show_trained(datasets: list) -> None:
 
 if job is not None and jobs.ended(WATCHED, [job]) and job.status == "done" and job.result is not None:
     _show_trained([dataset])  # back on the data of a run that ended meanwhile: show its model
-_show_trained(jobs.keep(st.session_state[KEPT], st.session_state[RUNS]))
+_show_trained(jobs.keep(st.session_state[KEPT], st.session_state[RUNS], lambda d: d in dui.SHIPPED))
 trained = st.session_state[KEPT].get(dataset)
 sources = (["trained here"] if trained is not None else []) + (["pretrained"] if dataset in dui.SHIPPED else [])
 if sources:
     source = c[1].radio("Model", sources, horizontal=True, key=P + "source_" + dataset,
-                        help="The pretrained checkpoint ships with the app; train your own in section 7.",
+                        help=("The pretrained checkpoint ships with the app; train your own in section 7."
+                              if dataset in dui.SHIPPED else "Train your own in section 7."),
                         persist_state="session")
 else:
     source = None
@@ -557,16 +558,14 @@ c[3].markdown(f"Schedule **{kind}**, T = **{T}**")
 running = job is not None and not job.finished
 b = st.columns([2, 2, 4])  # wide enough for the buttons' labels at 1024 px
 if b[0].button("🏋️ Train", type="primary", key=P + "train", disabled=running, width="stretch",
-                help="The new model replaces the one trained here when its budget is spent; until then, and if "
-                     "you cancel it, the earlier one stays in use."):
+                help="The new model replaces the one trained here when its budget is spent; until then the page "
+                     "keeps the model it has."):
     st.session_state[RUNS][dataset] = jobs.start(f"Diffusion on {dataset}",
                                                  dui.training_work(dataset, kind, T, budget, device, train_seed))
     st.rerun()
 if b[1].button("✋ Cancel", key=P + "cancel", disabled=not running, width="stretch",
-                help="Stops the training now. The page keeps the model it had; what the run learned so far is "
-                     "kept too, one click away."):
-    job.cancel.set()
-    job.message = jobs.CANCELLED_BY_YOU + "."
+                help=jobs.CANCEL_HELP):
+    jobs.cancel([job])
 
 
 def _progress_view() -> None:

@@ -121,7 +121,7 @@ def _show_trained(keys: list) -> None:
 
 ended = jobs.ended(WATCHED, [job for (d, _), job in runs.items() if d == data_id])
 _show_trained([key for key, job in runs.items() if job in ended and job.status == "done" and job.result is not None])
-_show_trained(jobs.keep(st.session_state[KEPT], runs))
+_show_trained(jobs.keep(st.session_state[KEPT], runs, lambda key: ui.shipped(key[1], key[0]) is not None))
 
 
 shipped = {}  # family -> the pretrained model for this data; a checkpoint that cannot be loaded says so here
@@ -163,11 +163,8 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
             ui.training_work(train_family, X, overrides, train_seconds, "auto", seed=0))
     active = [job for (d, _), job in runs.items() if d == data_id and not job.finished]
     if b[1].button("✋ Cancel", key=P + "cancel", disabled=not active, width="stretch",
-                   help="Stops the training now. The page keeps the model it had; what the run learned so far "
-                        "is kept too, one click away."):
-        for job in active:
-            job.cancel.set()
-            job.message = jobs.CANCELLED_BY_YOU + "."
+                   help=jobs.CANCEL_HELP):
+        jobs.cancel(active)
 
     def _training_view() -> None:
         mine = [(f, job) for (d, f), job in runs.items() if d == data_id]

@@ -477,11 +477,13 @@ class Diffusion(NeuralModel):
     def fit(self, X, y=None, steps: int | None = None, seconds: float | None = None, callback=None, cancel=None,
             device: str = "auto", seed: int = 0, **train_kwargs):
         """Train (see `NeuralModel.fit`), then fit the bound's step variances on the training data (skipped
-        when training was cancelled: a cancelled model keeps DDPM's fixed variances)."""
+        when training was cancelled: a cancelled model keeps DDPM's fixed variances). A training that ran to its
+        end is done: a cancel that comes during the few seconds of this fit does not cut it short, so the model is
+        what its training earned."""
         super().fit(X, y, steps=steps, seconds=seconds, callback=callback, cancel=cancel, device=device, seed=seed,
                     **train_kwargs)
         if self.config.bound_points > 0 and self.history_.status != "cancelled":
-            self.fit_bound_variances(X, seed=seed, cancel=cancel)
+            self.fit_bound_variances(X, seed=seed)
         return self
 
     def import_state(self, state, data_shape=None):

@@ -235,8 +235,9 @@ def training_work(family: str, X: np.ndarray, seconds: float, device: str, seed:
     """The function a background job runs: train a fresh model and return it."""
     def work(job):
         model = jobs.fit_model(jobs.TrainSpec(family, X, seconds=seconds, device=device, seed=seed), job)
-        if not model.history_.ok:
-            job.status = "done"  # the panel shows the divergence message with the last good samples
+        if not model.history_.ok:  # the panel shows the divergence message with the last good samples
+            job.result = model  # stored before it is marked done: a page that sees it done finds its model
+            job.status = "done"
         return jobs.report(job, model)
 
     return work

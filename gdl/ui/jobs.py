@@ -32,6 +32,11 @@ MAX_SECONDS = 300.0  # the longest budget a page may ask for
 CANCELLED_BY_YOU = "Cancelled by you"  # what a page's Cancel button writes into the job's message
 KEPT_NOTE = "The page keeps the model it had; what this run learned is kept too, one click away."  # after a Cancel
 TAKEN_NOTE = "What it learned is now the model *trained here*, as you chose."  # once `offer`'s button took it
+FIRST_NOTE = "There was no model before it, so what it learned is now the model *trained here*."  # nothing to keep
+UNCHANGED = "nothing was trained, and nothing on the page changes."  # a run cancelled before its first step
+CANCEL_HELP = ("Stops training now. Where the page already has a model, it stays in use, and what the run learned "
+               "so far is kept beside it, one click away; where it has none, what the run learned becomes the model "
+               "*trained here*.")
 
 
 @st.cache_resource(show_spinner=False)
@@ -99,9 +104,8 @@ def start(label: str, work: Callable[[Job], object]) -> Job:
                     slots["queue"].remove(job)
                     slots["cond"].notify_all()  # the next in line may now be the head
                     job.status = "cancelled"
-                    job.message = (f"{job.message.rstrip('.')} while it waited in the queue: nothing was trained, "
-                                   "and the page keeps the model it had." if job.message else
-                                   "Cancelled while waiting in the queue.")
+                    job.message = (f"{job.message.rstrip('.')} while it waited in the queue: {UNCHANGED}"
+                                   if job.message else "Cancelled while waiting in the queue.")
                     return False
                 if slots["queue"][0] is job and slots["running"] < MAX_CONCURRENT:
                     slots["queue"].pop(0)
@@ -204,16 +208,34 @@ def ended(key: str, here: list[Job]) -> list[Job]:
     return done
 
 
-def keep(kept: dict, runs: dict) -> list:
+def keep(kept: dict, runs: dict, pretrained: Callable[[object], bool] = lambda key: False) -> list:
     """Settle the page's ended runs into `kept` (the same keys as `runs`: the model *trained here* that the page
-    uses for each). A run that ended by itself (its budget spent, or stopped by the NaN guard with its last good
-    weights) replaces the model in use. A run you cancelled does not: Cancel keeps the model the page had, and
-    what the run learned waits beside it (`offer`). Returns the keys whose model was replaced now."""
-    new = [key for key, job in runs.items()
-           if job.status == "done" and job.result is not None and kept.get(key) is not job.result]
+    uses for each), given whether the page has a `pretrained` model for a key. A run that ended by itself (its
+    budget spent, or stopped by the NaN guard with its last good weights) replaces the model in use. A run you
+    cancelled does not: Cancel keeps the model the page had, and what the run learned waits beside it (`offer`);
+    unless the page had no model at all for it, trained here or pretrained, when there is nothing to keep. Returns
+    the keys whose model was replaced now."""
+    new = []
+    for key, job in runs.items():
+        if job.result is None or kept.get(key) is job.result:
+            continue
+        if job.status == "done":
+            new.append(key)
+        elif job.status == "cancelled" and key not in kept and not pretrained(key):
+            job.message = job.message.replace(KEPT_NOTE, FIRST_NOTE)
+            new.append(key)
     for key in new:
         kept[key] = runs[key].result
     return new
+
+
+def cancel(runs: list) -> None:
+    """A page's Cancel button: stop these runs, saying that you did (the message first: a run still waiting in
+    the queue adds to it as it leaves); a run that has just finished is left as it is."""
+    for job in runs:
+        if not job.finished:
+            job.message = CANCELLED_BY_YOU + "."
+            job.cancel.set()
 
 
 def offer(kept: dict, runs: dict, keys: list, button_key: str, then: Callable[[list], None]) -> None:
@@ -235,8 +257,10 @@ def offer(kept: dict, runs: dict, keys: list, button_key: str, then: Callable[[l
     what = (f"the cancelled training learned in {steps[0]} steps" if len(waiting) == 1 else
             f"the {len(waiting)} cancelled trainings learned ({min(steps)} to {max(steps)} steps)")
     st.button(f"Use what {what}", key=button_key, on_click=take,
-              help="Cancel kept the model the page had. This button makes the cancelled run's partial model the "
-                   "one *trained here* instead.")
+              help="Cancel kept the model the page had. This button makes what the cancelled training learned the "
+                   "model *trained here* instead." if len(waiting) == 1 else
+                   "Cancel kept the models the page had. This button makes what each cancelled training learned "
+                   "its family's model *trained here* instead.")
 
 
 # ---- training a model for a job -------------------------------------------------------------------------------
@@ -297,17 +321,19 @@ def start_spare() -> None:
 
 
 def _take_child():
-    """The oldest spare child that is alive (new spares start in the place of those taken or found dead, for the
-    next trainings), else a new child."""
+    """The oldest spare child that is alive, else a new child; a new spare starts in the place of each one taken or
+    found dead, for the next trainings (with none started ahead, just one: on 2 cores, every missing spare's
+    imports at once would slow this training's start and those running)."""
     with _SPARE_LOCK:
-        taken = None
+        taken, popped = None, 0
         while _SPARE and taken is None:
             proc, parent = _SPARE.pop(0)
+            popped += 1
             if proc.poll() is None:
                 taken = proc, parent
             else:
                 parent.close()
-        while len(_SPARE) < SPARES:
+        for _ in range(max(popped, 1)):
             _SPARE.append(_new_child())
     return taken or _new_child()
 
@@ -364,17 +390,18 @@ def report(job: Job, model):
     """Set `job.message` for a finished training and return what the page should keep: the model, or None for a
     run cancelled before its first step (an untrained network must not replace the model the page had). The
     message is the trainer's own, or, when the run was stopped (by you, or because nobody was watching), why and
-    how far it got. A run that used its whole budget is done, whatever was pressed at the last moment."""
+    how far it got. A run that used its whole budget is done, whatever was pressed at the last moment (its model
+    is stored before it is marked done, so a page that sees it done finds its model)."""
     history = model.history_
     if history.status == "cancelled" and history.steps == 0:
-        job.message = ("Cancelled before the first training step: nothing was trained, and the page keeps the "
-                       "model it had.")
+        job.message = f"Cancelled before the first training step: {UNCHANGED}"
         return None
     if history.status == "cancelled" and job.message:  # stopped from outside: keep the reason, add the count
         job.message = f"{job.message.rstrip('.')}, after {history.steps} steps. {KEPT_NOTE}"
     else:
         job.message = history.message
         if history.status == "done":
+            job.result = model
             job.status = "done"
     return model
 

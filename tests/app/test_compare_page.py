@@ -179,6 +179,22 @@ def test_a_retrain_cancelled_after_some_steps_keeps_the_earlier_model_and_offers
                for w in at.warning)
 
 
+def test_a_first_retrain_cancelled_on_data_with_no_model_shows_what_it_learned_at_once():
+    from gdl.ui import jobs
+
+    at = _flow_on_moons(budget=60)  # the toys have no checkpoint, and nothing was trained here yet
+    at.button(key="cmp_retrain").click().run()
+    deadline = time.time() + 60
+    while time.time() < deadline and at.session_state["cmp_runs"][("moons", "flow")].step < 5:
+        time.sleep(0.5)
+        at.run()
+    at.button(key="cmp_cancel").click().run()
+    table = _wait_for_source(at, "trained here", seconds=60)
+    assert not at.exception, at.exception
+    assert len(table) == 2 and not [b for b in at.button if b.key == "cmp_take"]  # nothing to choose between
+    assert any(w.value.endswith(jobs.FIRST_NOTE) for w in at.warning)
+
+
 def test_a_training_goes_on_while_the_page_shows_other_data(monkeypatch):
     """Only the panels of the data on show used to mark their trainings as watched: switch data during a Retrain
     and the page's own trainings were stopped as abandoned ('nobody was watching')."""

@@ -207,13 +207,23 @@ def test_a_second_training_keeps_the_first_model_in_use_while_it_runs():
     assert at.button(key="dif_cancel").disabled is False  # it is running
     assert at.radio(key="dif_source_world").value == "trained here"  # and the first model is still the one in use
     assert not any("Train a model in section 7" in i.value for i in at.info)
+    second = at.session_state["dif_runs"]["world"]
+    deadline = time.time() + 60
+    while time.time() < deadline and second.step < 5:  # it has learned something before the Cancel
+        time.sleep(0.5)
+        at.run()
     at.button(key="dif_cancel").click().run()
     assert not at.exception, at.exception
-    deadline = time.time() + 60  # let the cancelled training end before the test does (it runs in this process)
+    deadline = time.time() + 60  # let the cancelled training end
     while time.time() < deadline and at.button(key="dif_train").disabled:
         time.sleep(1)
         at.run()
-    assert not at.button(key="dif_train").disabled
+    assert not at.button(key="dif_train").disabled and second.status == "cancelled"
     assert at.radio(key="dif_source_world").value == "trained here"  # Cancel kept the first model
     assert at.session_state["dif_kept"]["world"] is first
+    at.button(key="dif_take").click().run()  # what the cancelled run learned, one click away
+    assert not at.exception, at.exception
+    assert at.session_state["dif_kept"]["world"] is second.result is not first
+    assert at.radio(key="dif_source_world").value == "trained here"
+    assert not [b for b in at.button if b.key == "dif_take"]  # taken: no longer offered
     settled(at)  # and the page's background work for the new model, which also runs in this process

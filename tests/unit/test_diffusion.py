@@ -415,3 +415,20 @@ def test_the_guidance_note_follows_the_classifiers_readings():
     assert "at w = 0 the classifier reads 60% of them as an 8, at w = 6 95%" in guidance_verdict(
         8, strengths(0.6, 0.8, 0.9, 0.95)).replace("At", "at")
     assert "not always easier to read" in guidance_verdict(5, strengths(0.9, 0.9, 0.85, 0.88))
+
+
+def test_a_cancel_after_the_training_loop_has_ended_does_not_cut_the_variance_fit_short(points):
+    """A page's Cancel during 'finishing up' comes after a training that ran to its end: the model is done, and
+    must not come back with the variances half fitted (DDPM's fixed ones kept)."""
+    import threading
+
+    pressed = threading.Event()
+
+    def callback(p):
+        if p.finished:
+            pressed.set()  # Cancel pressed while the variances are being fitted
+
+    m = Diffusion(timesteps=50, width=32, depth=1, batch_size=64).fit(points, steps=20, callback=callback,
+                                                                       cancel=pressed)
+    assert pressed.is_set() and m.history_.status == "done"
+    assert m.has_bound_variances

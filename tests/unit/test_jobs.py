@@ -45,7 +45,7 @@ def test_a_training_takes_the_spare_child_started_ahead_and_leaves_a_new_one():
     """The child started ahead is the one that trains (its imports done while it waited), and a new spare
     takes its place for the next training."""
     jobs.start_spare()
-    spare = jobs._SPARE[0][0]
+    spare, other = (proc for proc, _ in jobs._SPARE)
     job, result, seen = FakeJob(), {}, []
     worker = threading.Thread(target=lambda: result.setdefault("model", jobs.fit_model(
         jobs.TrainSpec("flow", X, seconds=120, device="cpu"), job)))
@@ -55,23 +55,29 @@ def test_a_training_takes_the_spare_child_started_ahead_and_leaves_a_new_one():
         while not job.progress and time.time() < deadline:
             time.sleep(0.1)
         seen = jobs.training_pids()
-        next_spare = jobs._SPARE[0][0]
+        spares = [proc for proc, _ in jobs._SPARE]
     finally:
         job.cancel.set()
         worker.join(timeout=60)
-    assert seen == [spare.pid]
-    assert next_spare.pid != spare.pid and next_spare.poll() is None  # waiting for the next training
+    assert seen == [spare.pid]  # the oldest spare trains
+    assert len(spares) == jobs.SPARES and spares[0] is other  # the other one still waits, and a new one
+    assert spares[1].pid not in (spare.pid, other.pid) and spares[1].poll() is None  # started behind it
     assert result["model"].history_.status == "cancelled"
 
 
-def test_a_spare_child_that_died_is_replaced_and_the_training_still_runs():
+def test_a_spare_child_that_died_is_passed_over_and_replaced_and_the_training_still_runs():
     jobs.start_spare()
-    proc = jobs._SPARE[0][0]
-    proc.kill()
-    proc.wait()
+    dead, alive = (proc for proc, _ in jobs._SPARE)
+    dead.kill()
+    dead.wait()
     job = FakeJob()
+    pids = []
+    job.on_progress = lambda p: pids.append(jobs.training_pids())
     model = jobs.fit_model(jobs.TrainSpec("flow", X, seconds=1, device="cpu", seed=0), job)
     assert model.history_.ok and model.history_.steps > 0
+    assert pids[0] == [alive.pid]  # the live spare trained, not a cold child
+    spares = [proc for proc, _ in jobs._SPARE]
+    assert len(spares) == jobs.SPARES and dead not in spares and alive not in spares  # both replaced
 
 
 def test_cancel_reaches_the_child_and_it_stops_early():
@@ -121,7 +127,11 @@ def test_the_child_never_runs_the_servers_main_script(tmp_path, monkeypatch):
     fake_main.__file__ = str(page)
     monkeypatch.setitem(sys.modules, "__main__", fake_main)
     monkeypatch.setattr(jobs, "_SPARE", [])  # no child started ahead: this training starts one now
-    model = jobs.fit_model(jobs.TrainSpec("flow", X, seconds=1, device="cpu", seed=0), FakeJob())
+    try:
+        model = jobs.fit_model(jobs.TrainSpec("flow", X, seconds=1, device="cpu", seed=0), FakeJob())
+    finally:
+        for proc, _ in jobs._SPARE:  # the spare started in the test's own list, which the server never sees
+            proc.kill()
     assert model.history_.steps > 0
     assert not marker.exists()
 
@@ -146,7 +156,7 @@ def test_the_report_of_a_finished_run_says_whether_you_cancelled_it_and_that_the
     assert job.status == "done" and job.message == "Trained 99 steps in 5.0 s."
     untrained = SimpleNamespace(history_=TrainResult(steps=0, status="cancelled", message="Cancelled after 0 steps."))
     assert jobs.report(job, untrained) is None  # cancelled before its first step: the page keeps its old model
-    assert job.message.startswith("Cancelled before the first training step")
+    assert job.message == "Cancelled before the first training step: nothing was trained, and nothing on the page changes."
 
 
 def test_waiting_trainings_start_first_come_first_served_and_a_cancelled_one_leaves_the_queue(monkeypatch):
@@ -173,12 +183,11 @@ def test_waiting_trainings_start_first_come_first_served_and_a_cancelled_one_lea
         waiting.append(jobs.start(f"waiting {i}", work))
         time.sleep(0.2)  # they arrive in this order, each after the others have polled for a while
     assert [job.queue_position() for job in waiting] == [1, 2, 3, 4, 5]
-    waiting[1].cancel.set()
-    waiting[1].message = jobs.CANCELLED_BY_YOU + "."  # as a page's Cancel does
+    jobs.cancel([waiting[1]])  # as a page's Cancel does
     wait_until(lambda: waiting[1].status == "cancelled")
     assert [job.queue_position() for job in waiting] == [1, 0, 2, 3, 4]
-    assert waiting[1].message == ("Cancelled by you while it waited in the queue: nothing was trained, and the page "
-                                  "keeps the model it had.")
+    assert waiting[1].message == ("Cancelled by you while it waited in the queue: nothing was trained, and nothing "
+                                  "on the page changes.")
     release.set()
     wait_until(lambda: all(job.finished for job in [first] + waiting))
     assert started == ["first", "waiting 0", "waiting 2", "waiting 3", "waiting 4"]
@@ -240,11 +249,32 @@ def test_a_finished_run_replaces_the_model_in_use_once_and_a_cancelled_one_leave
     """Cancel keeps the model the page had (nothing lost): only a run that ended by itself replaces it."""
     from types import SimpleNamespace
 
-    earlier, done, partial = object(), object(), object()
+    earlier, done, partial, first, beside = object(), object(), object(), object(), object()
     kept = {"a": earlier, "b": earlier}
-    runs = {"a": SimpleNamespace(status="done", result=done), "b": SimpleNamespace(status="cancelled", result=partial),
-            "c": SimpleNamespace(status="cancelled", result=None), "d": SimpleNamespace(status="running", result=None),
-            "e": SimpleNamespace(status="failed", result=None)}
-    assert jobs.keep(kept, runs) == ["a"]
-    assert kept == {"a": done, "b": earlier}  # the cancelled run's model is not taken; nothing came of the others
-    assert jobs.keep(kept, runs) == []  # once
+    stopped = f"Cancelled by you, after 9 steps. {jobs.KEPT_NOTE}"
+    runs = {"a": SimpleNamespace(status="done", result=done, message="Trained."),
+            "b": SimpleNamespace(status="cancelled", result=partial, message=stopped),
+            "c": SimpleNamespace(status="cancelled", result=None, message=""),
+            "d": SimpleNamespace(status="running", result=None, message=""),
+            "e": SimpleNamespace(status="failed", result=None, message="Training failed"),
+            "f": SimpleNamespace(status="cancelled", result=first, message=stopped),  # no model before it at all
+            "g": SimpleNamespace(status="cancelled", result=beside, message=stopped)}  # a pretrained one beside it
+    assert jobs.keep(kept, runs, pretrained=lambda key: key == "g") == ["a", "f"]
+    assert kept == {"a": done, "b": earlier, "f": first}  # the cancelled run's model is not taken where the page
+    # had one (trained here, or pretrained); where it had none, there is nothing to keep, and it is taken at once
+    assert runs["f"].message == f"Cancelled by you, after 9 steps. {jobs.FIRST_NOTE}"
+    assert runs["b"].message == runs["g"].message == stopped
+    assert jobs.keep(kept, runs, pretrained=lambda key: key == "g") == []  # once
+
+
+def test_cancel_writes_its_message_before_the_flag_and_leaves_a_finished_run_alone():
+    class Seen(threading.Event):
+        def set(self):
+            self.message_then = job.message
+            super().set()
+
+    job, finished = jobs.Job("running", status="running", cancel=Seen()), jobs.Job("ended", status="done",
+                                                                                   message="Trained 5 steps.")
+    jobs.cancel([job, finished])
+    assert job.cancel.is_set() and job.cancel.message_then == jobs.CANCELLED_BY_YOU + "."
+    assert not finished.cancel.is_set() and finished.message == "Trained 5 steps."
