@@ -149,17 +149,21 @@ def test_a_retrain_cancelled_before_it_trains_keeps_the_model_trained_before(mon
     assert row["held-out NLL"] == first.iloc[1]["held-out NLL"]
 
 
+def _retrain_then_cancel_after_some_steps(at) -> None:
+    at.button(key="cmp_retrain").click().run()
+    deadline = time.time() + 60
+    while time.time() < deadline and at.session_state["cmp_runs"][("moons", "flow")].step < 5:
+        time.sleep(0.5)  # it has learned something before the Cancel
+        at.run()
+    at.button(key="cmp_cancel").click().run()
+
+
 def test_a_retrain_cancelled_after_some_steps_keeps_the_earlier_model_and_offers_its_own():
     at = _flow_on_moons(budget=5)
     at.button(key="cmp_retrain").click().run()
     first = _wait_for_source(at, "trained here").iloc[1]
     at.slider(key="cmp_budget").set_value(60).run()
-    at.button(key="cmp_retrain").click().run()
-    deadline = time.time() + 60
-    while time.time() < deadline and at.session_state["cmp_runs"][("moons", "flow")].step < 5:
-        time.sleep(0.5)
-        at.run()
-    at.button(key="cmp_cancel").click().run()
+    _retrain_then_cancel_after_some_steps(at)
     deadline = time.time() + 60
     while time.time() < deadline and not [b for b in at.button if b.key == "cmp_take"]:
         time.sleep(1)
@@ -183,12 +187,7 @@ def test_a_first_retrain_cancelled_on_data_with_no_model_shows_what_it_learned_a
     from gdl.ui import jobs
 
     at = _flow_on_moons(budget=60)  # the toys have no checkpoint, and nothing was trained here yet
-    at.button(key="cmp_retrain").click().run()
-    deadline = time.time() + 60
-    while time.time() < deadline and at.session_state["cmp_runs"][("moons", "flow")].step < 5:
-        time.sleep(0.5)
-        at.run()
-    at.button(key="cmp_cancel").click().run()
+    _retrain_then_cancel_after_some_steps(at)
     table = _wait_for_source(at, "trained here", seconds=60)
     assert not at.exception, at.exception
     assert len(table) == 2 and not [b for b in at.button if b.key == "cmp_take"]  # nothing to choose between
