@@ -5,7 +5,7 @@ import streamlit as st
 from gdl import plots
 from gdl.data import world
 from gdl.chartimage import line_chart
-from gdl.mapimage import Canvas, png_uri
+from gdl.mapimage import Canvas, png_uri, signed
 from gdl.models import DISPLAY_NAMES
 from gdl.models.box import box_area, box_log_likelihood, east_edge_profile, in_box, mle_box
 from gdl.ui import cache, clickmap
@@ -44,8 +44,8 @@ def nats(value: float) -> str:
         return "+∞" if value > 0 else "−∞" if value < 0 else "–"
     if abs(value) >= 1e5:
         mantissa, exponent = f"{value:.2e}".split("e")
-        return f"{mantissa} × 10^{int(exponent)}"
-    return f"{value:,.3f}"
+        return f"{signed(mantissa)} × 10^{int(exponent)}"
+    return signed(f"{value:,.3f}")
 
 
 st.title("🌍 Hello World: a generative model of the land")
@@ -390,7 +390,8 @@ def _explorer_view() -> None:
     ll = box_log_likelihood(theta, X)
     ll_mle = box_log_likelihood(mle, X)
     m = st.columns(3)
-    m[0].metric("log L(θ | X)", "−∞" if ll == -np.inf else f"{ll:,.1f}",
+    m[0].metric("log L(θ | X)", "−∞" if ll == -np.inf else signed(f"{ll:,.1f}"),  # the delta keeps its hyphen:
+                # Streamlit reads the arrow's direction from it
                 delta=None if ll == -np.inf else f"{ll - ll_mle:,.1f} vs the MLE", delta_color="normal")
     m[1].metric("Points outside the box", f"{int((~inside).sum()):,} of {n:,}")
     m[2].metric("Box area (deg²)", f"{box_area(theta[:2], theta[2:]):,.0f}",

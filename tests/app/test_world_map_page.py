@@ -34,6 +34,7 @@ def test_changing_n_changes_the_points_counted(at):
 
 def test_moving_a_theta_slider_inward_drops_the_log_likelihood_to_minus_infinity(at):
     before = _metric(at, "log L")
+    assert before.startswith("−2")  # a true minus sign, as the charts beside it write it
     # the sliders start at the MLE box rounded outward: a caption says why its log L sits below the MLE's
     assert any("rounded outward to the sliders' 0.5° steps" in c.value for c in at.caption)
     at.slider(key="wm_theta3").set_value(0.0).run()
