@@ -767,11 +767,10 @@ class Diffusion(NeuralModel):
             yield t, xt, sch.ddpm_step(xt, t, self._eps(xt, t, labels), clip_x0=self._clip)
 
     @torch.no_grad()
-    def fit_bound_variances(self, X, n: int | None = None, seed: int = 0, cancel=None,
-                            batch_size: int = 4096) -> np.ndarray | None:
+    def fit_bound_variances(self, X, n: int | None = None, seed: int = 0, batch_size: int = 4096) -> np.ndarray:
         """Fit the reverse-step variances of the likelihood bound (Bao, Li, Zhu & Zhang, 2022, "Analytic-DPM") on
         n training observations X (default `bound_points`, a quarter of that for images); returns them,
-        (T + 1, dim), or None (the fixed variances kept) if `cancel` turned true on the way.
+        (T + 1, dim). It runs to its end: `fit` calls it only after a training that did.
 
         A Gaussian step p(x_{t-1} | x_t) = N(m, σ² I) is scored by KL(q(x_{t-1} | x_t, x_0) || p) in the bound;
         averaged over the data, that KL is smallest at
@@ -786,8 +785,6 @@ class Diffusion(NeuralModel):
         clipped x̂_0 does that work: μ_θ unclipped divides ε̂'s error by sqrt(α_T) ~ 0.03 (the cosine schedule's
         β_T = 0.999), which cost the unclipped bound 3.5 nats.
         """
-        from gdl.train import cancelled
-
         self._check_built()
         self.eval()
         X = np.asarray(X, dtype=np.float32)
@@ -803,8 +800,6 @@ class Diffusion(NeuralModel):
             # variances fitted on exact grey levels would shrink around them
             x = self.prepare_batch(self.to_model_space(X[start:start + batch_size]), generator=g)
             for t, xt, mean in self._bound_terms(x, seed + 1 + start):
-                if cancelled(cancel):
-                    return None
                 target = x if t == 1 else self.schedule.posterior_mean_variance(x, xt, t)[0]
                 sums[t] += (target - mean).double().pow(2).sum(dim=0)
         var = (sums / len(X)).float()
