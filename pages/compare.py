@@ -54,10 +54,9 @@ def _show_trained(keys: list) -> None:
         st.session_state[P + "show_" + d] = "trained here"  # a new model: show it (on its data)
 
 
-for job in jobs.ended(WATCHED, [job for (d, _), job in runs.items() if d == dataset]):
-    if job.status == "done" and job.result is not None:
-        _show_trained([(dataset, None)])  # back on the data of a run that ended meanwhile: show its model
-_show_trained(jobs.keep(st.session_state[TRAINED], runs, lambda key: compare.has_checkpoints(key[0])))
+jobs.ended(WATCHED, [job for (d, _), job in runs.items() if d == dataset])  # seen to their end: forgotten
+_show_trained(jobs.keep(st.session_state[TRAINED], runs, lambda key: compare.has_checkpoints(key[0])))  # on any
+# data: a model made while you looked at other data is shown when you come back
 b = st.columns([2, 2, 4])  # wide enough for the buttons' labels at 1024 px
 if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", width="stretch"):
     X_train = compare.training_data(dataset, n_train, seed)

@@ -42,9 +42,9 @@ def _show_trained(datasets: list) -> None:
         st.session_state[P + "source_" + d] = "trained here"  # a new model: show it (on its data)
 
 
-if job is not None and jobs.ended(WATCHED, [job]) and job.status == "done" and job.result is not None:
-    _show_trained([dataset])  # back on the data of a run that ended meanwhile: show its model
-_show_trained(jobs.keep(st.session_state[KEPT], st.session_state[RUNS], lambda d: d in dui.SHIPPED))
+jobs.ended(WATCHED, [job] if job is not None else [])  # seen to its end: forgotten
+_show_trained(jobs.keep(st.session_state[KEPT], st.session_state[RUNS], lambda d: d in dui.SHIPPED))  # on any
+# data: a model made while you looked at other data is shown when you come back
 trained = st.session_state[KEPT].get(dataset)
 sources = (["trained here"] if trained is not None else []) + (["pretrained"] if dataset in dui.SHIPPED else [])
 if sources:

@@ -208,6 +208,11 @@ def ended(key: str, here: list[Job]) -> list[Job]:
     return done
 
 
+def _unkept(kept: dict, key, job: Job) -> bool:
+    """Whether `job` brought a model that is not (yet) the one in use for `key`."""
+    return job.result is not None and kept.get(key) is not job.result
+
+
 def keep(kept: dict, runs: dict, pretrained: Callable[[object], bool] = lambda key: False) -> list:
     """Settle the page's ended runs into `kept` (the same keys as `runs`: the model *trained here* that the page
     uses for each), given whether the page has a `pretrained` model for a key. A run that ended by itself (its
@@ -217,7 +222,7 @@ def keep(kept: dict, runs: dict, pretrained: Callable[[object], bool] = lambda k
     the keys whose model was replaced now."""
     new = []
     for key, job in runs.items():
-        if job.result is None or kept.get(key) is job.result:
+        if not _unkept(kept, key, job):
             continue
         if job.status == "done":
             new.append(key)
@@ -242,8 +247,7 @@ def offer(kept: dict, runs: dict, keys: list, button_key: str, then: Callable[[l
     """Under a page's progress view: one button that takes what the cancelled runs among `keys` learned before
     their Cancel (which kept the page's earlier model), in place of the models in use; `then(keys taken)` runs in
     the click's callback, before the page reruns (e.g. to show the *trained here* model)."""
-    waiting = [key for key in keys if key in runs and runs[key].status == "cancelled"
-               and runs[key].result is not None and kept.get(key) is not runs[key].result]
+    waiting = [key for key in keys if key in runs and runs[key].status == "cancelled" and _unkept(kept, key, runs[key])]
     if not waiting:
         return
 

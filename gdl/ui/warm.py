@@ -4,8 +4,8 @@ The first visit to a page computes what every later visit shares: the shipped mo
 the measurements, the diffusion trajectories (the Compare page alone takes about 18 s from cold on 2 cores).
 Rather than make the first students wait for it, the server visits every page itself, in a background thread,
 with the load test's websocket client (gdl.wsclient), when the first page is served (the teacher opening it).
-Those visits fill exactly the cache entries the pages' default views use, and a training child is started ahead
-for the first Retrain (gdl.ui.jobs.start_spare). GDL_WARM=0 turns both off.
+Those visits fill exactly the cache entries the pages' default views use, and training children are started ahead
+for the first trainings (gdl.ui.jobs.start_spare). GDL_WARM=0 turns both off.
 """
 from __future__ import annotations
 
