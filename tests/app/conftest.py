@@ -9,9 +9,10 @@ def script(name: str) -> str:
     return str(ROOT / name)
 
 
-def settled(at, seconds: float = 180):
+def settled(at, seconds: float = 600):
     """Once first-time background work (gdl.ui.background) is done, run the page again if it showed a panel still
-    pending (⏳), as the page's polling fragment does in a browser; returns the AppTest."""
+    pending (⏳), as the page's polling fragment does in a browser; returns the AppTest. Work still running after
+    `seconds` fails the test here, with that reason, rather than in the assertions that follow."""
     import time
 
     from gdl.ui import background
@@ -19,6 +20,7 @@ def settled(at, seconds: float = 180):
     deadline = time.time() + seconds
     while background.busy() and time.time() < deadline:
         time.sleep(0.3)
+    assert not background.busy(), f"the page's background work was still running after {seconds:.0f} s"
     pending = any(background.PENDING_MARK in info.value for info in at.info)
     return at.run() if pending else at
 

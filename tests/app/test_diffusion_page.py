@@ -203,6 +203,8 @@ def test_a_second_training_keeps_the_first_model_in_use_while_it_runs():
     assert at.radio(key="dif_source_world").value == "trained here"  # the page shows the new model by itself
     assert any(c.value.startswith("The model: a residual MLP that predicts the noise ε") for c in at.caption)
     first = at.session_state["dif_kept"]["world"]
+    # a budget the Cancel below surely falls within, on a loaded machine too (with 10 s the run could end first)
+    at.slider(key="dif_budget").set_value(60).run()
     at.button(key="dif_train").click().run()  # a new training starts
     assert at.button(key="dif_cancel").disabled is False  # it is running
     assert at.radio(key="dif_source_world").value == "trained here"  # and the first model is still the one in use
@@ -212,6 +214,7 @@ def test_a_second_training_keeps_the_first_model_in_use_while_it_runs():
     while time.time() < deadline and second.step < 5:  # it has learned something before the Cancel
         time.sleep(0.5)
         at.run()
+    assert second.step >= 5 and second.status == "running"
     at.button(key="dif_cancel").click().run()
     assert not at.exception, at.exception
     deadline = time.time() + 60  # let the cancelled training end

@@ -73,7 +73,7 @@ def test_diffusion_page_renders_and_steps_fast(server, app_page, output_dir):
     times.sort()
     print(f"per-step browser time over {len(times)} steps: median {statistics.median(times):.0f} ms, "
           f"min {times[0]:.0f} ms, max {times[-1]:.0f} ms")
-    assert statistics.median(times) < 2000  # a loose bound for a busy CI machine; the printed median is the number
+    assert statistics.median(times) < 10_000  # a sanity bound for a busy CI machine; the printed median is the number
     app_page.screenshot(path=str(output_dir / "diffusion_stepped.png"))
 
     # Play runs on its own timer (st.fragment with run_every) until paused.

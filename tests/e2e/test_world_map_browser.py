@@ -82,9 +82,15 @@ def test_play_animates_the_growing_box_and_pause_stops_it(server, app_page, outp
     app_page.wait_for_function("() => document.querySelector(\"[data-testid='stMain']\").innerText"
                                ".includes('n = 30 of')", timeout=60_000)  # 28 ticks, several seconds apart
     app_page.get_by_role("button", name="⏸ Pause").click()
+    app_page.wait_for_selector("button:has-text('▶ Play')", timeout=60_000)
     wait_for_app(app_page)
-    app_page.wait_for_timeout(1500)  # a tick already on its way may still land
-    paused = shown_n()
+    paused, deadline = shown_n(), time.time() + 60
+    while time.time() < deadline:  # a tick already on its way may still land, however slow the server is
+        app_page.wait_for_timeout(1000)
+        now = shown_n()
+        if now == paused:
+            break
+        paused = now
     app_page.wait_for_timeout(3000)
     assert shown_n() == paused >= 30  # nothing moves while paused
     assert error_texts(app_page) == []

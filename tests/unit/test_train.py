@@ -54,7 +54,7 @@ def test_progress_callback_reports_steps_and_reaches_the_whole_budget(X):
 
 def test_a_seconds_budget_stops_training(X):
     m = DiagonalGaussian().fit(X, seconds=0.5, device="cpu")
-    assert 0.5 <= m.history_.seconds < 5 and m.history_.steps > 0
+    assert 0.5 <= m.history_.seconds < 30 and m.history_.steps > 0  # (the upper bound only for a stalled machine)
 
 
 def test_cancel_stops_training_at_once(X):
