@@ -83,7 +83,7 @@ st.markdown(
     "t steps gives a closed form: **x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε** with ᾱ_t = Π (1 − β_s) and ε ~ N(0, I), "
     "so any x_t can be drawn in one jump from x_0. The schedule decides how fast the signal fades."
 )
-c = st.columns([1, 1, 2])
+c = st.columns([1.2, 1.2, 1.6])  # T's box wide enough for its +/- buttons at 1024 px (hidden under 120 px)
 kinds = ["linear", "cosine"]
 default_kind = model.config.schedule if model is not None else "cosine"
 default_T = model.config.timesteps if model is not None else 200
@@ -129,7 +129,8 @@ def _forward_view() -> None:
                       help="t = 0 is the data; t = T is (almost) pure noise.", persist_state="session"))
     a = 1.0 if t == 0 else float(arrays["alpha_bar"][t - 1])
     m = st.columns(3)  # above the pictures, a third of the width each: narrower columns cut the labels at 1024 px
-    left, right = st.columns([3, 2]) if is_world else (st.container(), st.container())
+    left, right = st.container(), st.container()  # the map the page's full width, its note under it (beside it,
+    # the map was 310 px wide at 1024 px)
     m[0].metric("Signal √ᾱ_t", f"{np.sqrt(a):.3f}", help="The share of x_0 kept in x_t.")
     m[1].metric("Noise √(1−ᾱ_t)", f"{np.sqrt(1 - a):.3f}", help="The scale of the noise in x_t.")
     m[2].metric("SNR", "∞" if t == 0 else f"{a / (1 - a):.3g}")
@@ -186,7 +187,8 @@ else:
         "path is computed once; stepping through it only looks it up."
     )
     T_model = model.config.timesteps
-    c = st.columns(4 if is_world else 5)  # the world's toggle sits under the row
+    c = st.columns([1, 1, 1.2, 0.8] if is_world else 5)  # the world's toggle sits under the row; the seed's box
+    # a little wider, to keep its +/- buttons at 1024 px
     method = c[0].radio("Sampler", ["ddpm", "ddim"], format_func=str.upper, horizontal=True, key=P + "method",
                         help="DDPM: all T stochastic steps. DDIM: a deterministic shortcut through fewer steps.",
                         persist_state="session")
@@ -547,7 +549,7 @@ st.markdown(f"Train a fresh diffusion model on the data chosen at the top (**{du
             "of section 1" + (", class-conditional with label dropout" if dataset == "digits" else "")
             + ". It runs in the background; this page keeps working, and the result appears as "
               "*trained here* at the top.")
-c = st.columns(4)
+c = st.columns([1.2, 1, 1.2, 0.9])  # the seed's box wide enough for its +/- buttons at 1024 px
 budget = int(c[0].slider("Time budget (s)", 10, int(jobs.MAX_SECONDS), 60, step=10, key=P + "budget",
                          persist_state="session"))
 from gdl.ui.compare import devices  # noqa: E402  (shared device list)
