@@ -142,7 +142,7 @@ def sources(family: str) -> dict:
 
 with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
                  expanded=dataset == "idx" and not sources("vae")):
-    t = st.columns(4)
+    t = st.columns([1.1, 1, 1, 1.3])  # β's box wide enough for its +/- buttons at 1024 px (over 120 px)
     train_family = t[0].selectbox("Family", ["vae", "ae"], format_func=DISPLAY_NAMES.get, key=P + "train_family",
                                   persist_state="session")
     train_dim = int(t[1].slider("Latent dimensions", 2, 16, 2, key=P + "train_dim", persist_state="session"))
@@ -152,7 +152,7 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
                                    key=P + "train_beta", disabled=train_family != "vae", persist_state="session",
                                    help="1 trains on the ELBO itself; more pushes the codes harder towards the "
                                         "prior (a β-VAE)."))
-    b = st.columns([1, 1, 4])
+    b = st.columns([1, 1.4, 3.6])  # wide enough for "✋ Cancel" at 1024 px (it read "✋ Ca…")
     if b[0].button("Train", type="primary", key=P + "train", width="stretch"):
         old = runs.get((data_id, train_family))
         if old is not None and not old.finished:
