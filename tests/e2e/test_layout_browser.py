@@ -1,0 +1,34 @@
+"""Every page at 1024 px, the narrowest laptop screen the lessons are laid out for, every expander open: no text
+is cut short with an ellipsis (a button once read '✋ Ca…'), and every number box keeps its +/- buttons
+(Streamlit hides them in a box 120 px wide or less, as it did for Diffusion's T and four other boxes)."""
+import pytest
+
+from tests.e2e.conftest import error_texts, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+CUT_SHORT = """() => [...document.querySelectorAll('[data-testid=stMain] *')].filter(e =>
+    getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1 && e.innerText.trim()
+).map(e => e.innerText.trim().slice(0, 60))"""
+NO_STEP_BUTTONS = """() => [...document.querySelectorAll('[data-testid=stNumberInput]')].filter(e =>
+    !e.querySelector('[data-testid=stNumberInputStepUp]')).map(e => e.innerText.split('\\n')[0])"""
+
+
+@pytest.mark.parametrize("path, ready", [("world_map", "Hello World"), ("compare", "Retrain"),
+                                         ("latent", "Walk in a straight line"), ("diffusion", "Train your own")])
+def test_at_1024_px_no_text_is_cut_short_and_number_boxes_keep_their_buttons(server, chrome, path, ready):
+    context = chrome.new_context(viewport={"width": 1024, "height": 900})
+    pg = context.new_page()
+    try:
+        pg.goto(f"{server}/{path}", timeout=120_000)
+        pg.get_by_text(ready).first.wait_for(timeout=600_000)
+        wait_for_app(pg, timeout_ms=600_000)
+        for summary in pg.locator("[data-testid=stExpander] summary").all():
+            summary.click()
+        pg.wait_for_timeout(1500)
+        assert pg.evaluate("() => document.querySelectorAll('[data-testid=stNumberInput]').length") > 0
+        assert pg.evaluate(CUT_SHORT) == []
+        assert pg.evaluate(NO_STEP_BUTTONS) == []
+        assert error_texts(pg) == []
+    finally:
+        context.close()
