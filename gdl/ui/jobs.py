@@ -350,13 +350,12 @@ def fit_model(spec: TrainSpec, job: Job):
         from gdl.ui.trainchild import fit
 
         return fit(_plain(spec), job.on_progress, job.cancel)
-    import subprocess
-
     proc, parent = _take_child()
     try:
         parent.send(_plain(spec))
-    except OSError:  # the spare died just now: start afresh
+    except OSError:  # the spare died just now: reap it, and start afresh
         parent.close()
+        _end_child(proc, wait=0)
         proc, parent = _new_child()
         parent.send(_plain(spec))
     _CHILDREN.add(proc)
@@ -382,12 +381,19 @@ def fit_model(spec: TrainSpec, job: Job):
         raise RuntimeError("the training process stopped unexpectedly") from None
     finally:
         parent.close()  # a child still training sees its pipe closed and stops
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _end_child(proc, wait=10)
         _CHILDREN.discard(proc)
+
+
+def _end_child(proc, wait: float) -> None:
+    """Reap a child whose pipe is closed, killing it if it has not ended within `wait` seconds."""
+    import subprocess
+
+    try:
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def report(job: Job, model):

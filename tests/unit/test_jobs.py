@@ -3,6 +3,7 @@ returns, and a failure is reported, not raised in the server's face."""
 import os
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -78,6 +79,25 @@ def test_a_spare_child_that_died_is_passed_over_and_replaced_and_the_training_st
     assert pids[0] == [alive.pid]  # the live spare trained, not a cold child
     spares = [proc for proc, _ in jobs._SPARE]
     assert len(spares) == jobs.SPARES and dead not in spares and alive not in spares  # both replaced
+
+
+def test_a_spare_that_dies_between_being_taken_and_sent_its_spec_is_reaped_and_a_fresh_child_trains(monkeypatch):
+    taken = {}
+
+    def take_a_dying_child():
+        proc, parent = jobs._new_child()
+        proc.kill()  # it dies after being taken: the send of its spec fails
+        stat = Path(f"/proc/{proc.pid}/stat")
+        deadline = time.time() + 30
+        while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z" and time.time() < deadline:
+            time.sleep(0.05)  # dead, not yet reaped: a zombie until fit_model waits for it
+        taken["proc"] = proc
+        return proc, parent
+
+    monkeypatch.setattr(jobs, "_take_child", take_a_dying_child)
+    model = jobs.fit_model(jobs.TrainSpec("flow", X, seconds=1, device="cpu", seed=0), FakeJob())
+    assert model.history_.ok and model.history_.steps > 0  # a fresh child trained
+    assert taken["proc"].returncode is not None  # and the dead one was reaped, not left a zombie
 
 
 def test_cancel_reaches_the_child_and_it_stops_early():
