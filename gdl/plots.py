@@ -46,27 +46,51 @@ def image_grid(images: np.ndarray, columns: int = 8, pad: int = 1, scale: int = 
     return (canvas * 255).astype(np.uint8)
 
 
+def frame(reference: np.ndarray) -> tuple[list[float], list[float]]:
+    """The x and y ranges of a plane panel around `reference` points: their extent, padded by 15% of its larger
+    side. Samples and a field drawn in the same frame line up when stacked."""
+    lo, hi = reference.min(axis=0), reference.max(axis=0)
+    pad = 0.15 * (hi - lo).max()
+    return [float(lo[0] - pad), float(hi[0] + pad)], [float(lo[1] - pad), float(hi[1] + pad)]
+
+
+PANEL_MARGIN = dict(l=38, r=60, t=35, b=30, autoexpand=False)  # a plane panel's fixed margins (the right one room
+# for a field's colour bar, empty beside samples): Plotly would otherwise fit each figure's to its own labels
+
+
+def _fixed_margins(fig: go.Figure) -> None:
+    fig.update_layout(margin=PANEL_MARGIN)
+    fig.update_xaxes(automargin=False)
+    fig.update_yaxes(automargin=False)
+
+
 def plane_figure(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, title: str, colorscale: str = "Viridis",
                  points: np.ndarray | None = None, height: int = 300, colorbar_title: str = "") -> go.Figure:
-    """A scalar field over the plane (a density, an energy, a discriminator). World maps are pictures
-    (gdl.mapimage)."""
+    """A scalar field over the plane (a density, an energy, a discriminator), its colour bar in the right margin
+    of PANEL_MARGIN, which a `scatter_figure` with a reference keeps too: the two, of one height and in one frame,
+    then have the same axes and line up when stacked (a bar that took its room from the axes narrowed them). World
+    maps are pictures (gdl.mapimage)."""
     fig = go.Figure()
     z = np.where(np.isfinite(z), z, np.nan)
-    fig.add_trace(go.Heatmap(x=xs, y=ys, z=z, colorscale=colorscale,
-                             colorbar=dict(title=colorbar_title, thickness=10), hoverinfo="skip", zsmooth="best"))
+    bar = dict(thickness=10, x=1.02, xanchor="left", xpad=0, len=1.0, title=dict(text=colorbar_title, side="right"))
+    fig.add_trace(go.Heatmap(x=xs, y=ys, z=z, colorscale=colorscale, colorbar=bar, hoverinfo="skip",
+                             zsmooth="best"))
     if points is not None:
         fig.add_trace(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", hoverinfo="skip",
                                    marker=dict(size=2, color="white", opacity=0.5), showlegend=False))
-    fig.update_layout(title=dict(text=title, font=dict(size=14)), height=height,
-                      margin=dict(l=10, r=10, t=35, b=10))
+    fig.update_layout(title=dict(text=title, font=dict(size=14)), height=height)
+    _fixed_margins(fig)
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    fig.update_xaxes(range=[float(xs[0]), float(xs[-1])])  # the field's frame, widened as the aspect needs, as a
+    fig.update_yaxes(range=[float(ys[0]), float(ys[-1])])  # scatter_figure's in the same frame and size is
     return fig
 
 
 def scatter_figure(X: np.ndarray, title: str, color: str = DATA_COLOR, height: int = 300,
-                   reference: np.ndarray | None = None) -> go.Figure:
-    """Samples in the plane, optionally over faint reference data, whose extent (padded) then fixes the axes so
-    that panels side by side share one frame. World maps are pictures (gdl.mapimage)."""
+                   reference: np.ndarray | None = None, beside_field: bool = False) -> go.Figure:
+    """Samples in the plane, optionally over faint reference data, whose extent (padded, `frame`) then fixes the
+    axes so that panels share one frame. `beside_field`: a `plane_figure`'s margins, so that a field of the same
+    height and frame, drawn above or under it, lines up with it. World maps are pictures (gdl.mapimage)."""
     fig = go.Figure()
     if reference is not None:
         fig.add_trace(go.Scattergl(x=reference[:, 0], y=reference[:, 1], mode="markers", name="data",
@@ -76,11 +100,12 @@ def scatter_figure(X: np.ndarray, title: str, color: str = DATA_COLOR, height: i
     fig.update_layout(title=dict(text=title, font=dict(size=14)), height=height, showlegend=False,
                       margin=dict(l=10, r=10, t=35, b=10))
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    if beside_field:
+        _fixed_margins(fig)
     if reference is not None and len(reference):
-        lo, hi = reference.min(axis=0), reference.max(axis=0)
-        pad = 0.15 * (hi - lo).max()
-        fig.update_xaxes(range=[float(lo[0] - pad), float(hi[0] + pad)])
-        fig.update_yaxes(range=[float(lo[1] - pad), float(hi[1] + pad)])
+        x_range, y_range = frame(reference)
+        fig.update_xaxes(range=x_range)
+        fig.update_yaxes(range=y_range)
     return fig
 
 

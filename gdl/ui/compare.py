@@ -15,6 +15,7 @@ GRID_STEP = {"world": 3.0}  # degrees per cell of the field plots; toys use 80 c
 COSTLY_FIELD_STEP = {"diffusion": 6.0}  # world cells for a family whose density costs many network calls per point
 #                                         (diffusion's bound: T = 200): a quarter of the points, ~5 s instead of 20
 N_SAMPLES = 2000
+SHOWN_DATA = 1500  # held-out points drawn in grey under a toy's samples; their extent frames its panels
 MEASURE_SEED = 0  # the measurements always use these samples (the page's default seed, so they are shared)
 N_HELD_OUT = 5000
 TOY_RADIUS = 0.1  # a toy's sample is "on the data" within this distance of a held-out point (the noise's width)
@@ -268,9 +269,8 @@ def _field(_model, key: str, dataset: str):
         step = COSTLY_FIELD_STEP.get(_model.name, GRID_STEP["world"])
         xs, ys = np.arange(-180 + step / 2, 180, step), np.arange(-90 + step / 2, 90, step)
     else:
-        ref = reference_data(dataset)
-        lo, hi = ref.min(axis=0) - 0.5, ref.max(axis=0) + 0.5
-        xs, ys = np.linspace(lo[0], hi[0], 80), np.linspace(lo[1], hi[1], 80)
+        (x0, x1), (y0, y1) = plots.frame(reference_data(dataset)[:SHOWN_DATA])  # the samples panel's frame
+        xs, ys = np.linspace(x0, x1, 80), np.linspace(y0, y1, 80)
     gx, gy = np.meshgrid(xs, ys)
     grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
     if hasattr(_model, "discriminate"):
@@ -330,10 +330,10 @@ def draw_data(dataset: str, reference: np.ndarray) -> None:
         st.image(_world_data_picture(), width="stretch", caption=f"{N_SAMPLES:,} points drawn uniformly from the "
                  "land: what a perfect model's samples would look like")
     else:
-        st.plotly_chart(plots.scatter_figure(reference[:1500], "held-out data", color=plots.REFERENCE_COLOR,
-                                             reference=reference[:1500]),
+        st.plotly_chart(plots.scatter_figure(reference[:SHOWN_DATA], "held-out data", color=plots.REFERENCE_COLOR,
+                                             reference=reference[:SHOWN_DATA]),
                         key="cmp_data_scatter", config={"displayModeBar": False})
-        st.caption("1,500 points of the data, never trained on: the grey under every family's samples")
+        st.caption(f"{SHOWN_DATA:,} points of the data, never trained on: the grey under every family's samples")
 
 
 # ---- first-time work in the background ---------------------------------------------------------------------
@@ -368,10 +368,11 @@ def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: s
                      alt=f"{family} field")
         return
     samples = _samples(model, key, N_SAMPLES, seed)
-    st.plotly_chart(plots.scatter_figure(samples, "samples", color=color, reference=reference[:1500]),
-                    key=f"cmp_samples_{family}", config={"displayModeBar": False})
-    st.caption(f"{N_SAMPLES:,} samples (coloured) over 1,500 held-out points of the data (grey)")
     field = _field(model, key, dataset)
+    st.plotly_chart(plots.scatter_figure(samples, "samples", color=color, reference=reference[:SHOWN_DATA],
+                                         beside_field=field is not None),
+                    key=f"cmp_samples_{family}", config={"displayModeBar": False})
+    st.caption(f"{N_SAMPLES:,} samples (coloured) over {SHOWN_DATA:,} held-out points of the data (grey)")
     if field is not None:
         xs, ys, z, title, bar = field
         st.plotly_chart(plots.plane_figure(xs, ys, z, title, colorbar_title=bar),
