@@ -29,7 +29,7 @@ dataset = c[0].selectbox("Data", list(DATASETS), format_func=DATASETS.get, key=P
 families = c[1].multiselect("Families", list(NEURAL), default=list(NEURAL), format_func=DISPLAY_NAMES.get,
                             key=P + "families", max_selections=6, persist_state="session",
                             wrap=True)  # every chosen family in view (in columns the chips would scroll out of it)
-c = st.columns([1.2, 1.2, 0.8, 1.2])  # the number boxes wide enough for their +/- buttons at 1024 px (over 120 px)
+c = st.columns([1.2, 1.2, 0.8, 1.2])  # number boxes wide enough for their +/- buttons at 1024 px (narrower: none)
 seed = int(c[0].number_input(ranged("Seed", 0, 1_000_000), 0, 1_000_000, 0, key=P + "seed",
                              persist_state="session"))
 budget = int(c[1].slider("Time budget per family (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "budget",

@@ -83,7 +83,7 @@ st.markdown(
     "t steps gives a closed form: **x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε** with ᾱ_t = Π (1 − β_s) and ε ~ N(0, I), "
     "so any x_t can be drawn in one jump from x_0. The schedule decides how fast the signal fades."
 )
-c = st.columns([1.2, 1.2, 1.6])  # T's box wide enough for its +/- buttons at 1024 px (hidden under 120 px)
+c = st.columns([1.2, 1.2, 1.6])  # T's box wide enough for its +/- buttons at 1024 px (narrower hides them)
 kinds = ["linear", "cosine"]
 default_kind = model.config.schedule if model is not None else "cosine"
 default_T = model.config.timesteps if model is not None else 200
@@ -187,8 +187,8 @@ else:
         "path is computed once; stepping through it only looks it up."
     )
     T_model = model.config.timesteps
-    c = st.columns([1, 1, 1.2, 0.8] if is_world else 5)  # the world's toggle sits under the row; the seed's box
-    # a little wider, to keep its +/- buttons at 1024 px
+    c = st.columns([1, 1, 1.2, 0.8] if is_world else [1, 0.8, 1.45, 0.9, 0.85])  # the world's toggle sits under the
+    # row; the seed's box a little wider, to keep its +/- buttons at 1024 px
     method = c[0].radio("Sampler", ["ddpm", "ddim"], format_func=str.upper, horizontal=True, key=P + "method",
                         help="DDPM: all T stochastic steps. DDIM: a deterministic shortcut through fewer steps.",
                         persist_state="session")

@@ -142,7 +142,7 @@ def sources(family: str) -> dict:
 
 with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
                  expanded=dataset == "idx" and not sources("vae")):
-    t = st.columns([1.1, 1, 1, 1.3])  # β's box wide enough for its +/- buttons at 1024 px (over 120 px)
+    t = st.columns([1.1, 1, 1, 1.3])  # β's box wide enough for its +/- buttons at 1024 px (narrower ones hide them)
     train_family = t[0].selectbox("Family", ["vae", "ae"], format_func=DISPLAY_NAMES.get, key=P + "train_family",
                                   persist_state="session")
     train_dim = int(t[1].slider("Latent dimensions", 2, 16, 2, key=P + "train_dim", persist_state="session"))

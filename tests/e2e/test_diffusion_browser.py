@@ -7,6 +7,7 @@ import pytest
 
 from gdl.ui.background import PENDING_MARK
 from tests.e2e.conftest import error_texts, screenshot_full, wait_for_app
+from tests.e2e.test_layout_browser import CUT_SHORT, NO_STEP_BUTTONS
 
 pytestmark = pytest.mark.e2e
 
@@ -106,3 +107,7 @@ def test_diffusion_digits_render_with_no_error(server, app_page, output_dir):
     app_page.wait_for_function(f"() => [...document.querySelectorAll('p')].some(p => p.innerText.startsWith('step ') "
                                f"&& p.innerText !== {before!r})", timeout=90_000)
     screenshot_full(app_page, output_dir / "diffusion_digits.png")
+    # the digits' own rows of controls at 1024 px (test_layout_browser looks at the world's)
+    app_page.set_viewport_size({"width": 1024, "height": 900})
+    app_page.wait_for_timeout(1500)
+    assert app_page.evaluate(CUT_SHORT) == [] and app_page.evaluate(NO_STEP_BUTTONS) == []

@@ -1,6 +1,7 @@
 """Every page at 1024 px, the narrowest laptop screen the lessons are laid out for, every expander open: no text
 is cut short with an ellipsis (a button once read '✋ Ca…'), and every number box keeps its +/- buttons
-(Streamlit hides them in a box 120 px wide or less, as it did for Diffusion's T and four other boxes)."""
+(Streamlit hides them in a narrow box: one 126 px wide lost them, 136 px kept them, as Diffusion's T and five
+other boxes had lost them)."""
 import pytest
 
 from tests.e2e.conftest import error_texts, wait_for_app
