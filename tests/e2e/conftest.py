@@ -131,3 +131,16 @@ def screenshot_full(pg, path) -> None:
 
 def error_texts(pg) -> list[str]:
     return [e.inner_text() for e in pg.query_selector_all("[data-testid='stException']")]
+
+
+def text_cut_short(pg) -> list[str]:
+    """The texts on the page that an ellipsis cuts short (a button that reads '✋ Ca…')."""
+    return pg.evaluate("""() => [...document.querySelectorAll('[data-testid=stMain] *')].filter(e =>
+        getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1 && e.innerText.trim()
+    ).map(e => e.innerText.trim().slice(0, 60))""")
+
+
+def number_boxes_without_buttons(pg) -> list[str]:
+    """The labels of the number boxes drawn without their +/- buttons (Streamlit drops them in a narrow box)."""
+    return pg.evaluate("""() => [...document.querySelectorAll('[data-testid=stNumberInput]')].filter(e =>
+        !e.querySelector('[data-testid=stNumberInputStepUp]')).map(e => e.innerText.split('\\n')[0])""")

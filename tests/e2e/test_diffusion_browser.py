@@ -6,8 +6,8 @@ import time
 import pytest
 
 from gdl.ui.background import PENDING_MARK
-from tests.e2e.conftest import error_texts, screenshot_full, wait_for_app
-from tests.e2e.test_layout_browser import CUT_SHORT, NO_STEP_BUTTONS
+from tests.e2e.conftest import (error_texts, number_boxes_without_buttons, screenshot_full, text_cut_short,
+                                wait_for_app)
 
 pytestmark = pytest.mark.e2e
 
@@ -110,4 +110,4 @@ def test_diffusion_digits_render_with_no_error(server, app_page, output_dir):
     # the digits' own rows of controls at 1024 px (test_layout_browser looks at the world's)
     app_page.set_viewport_size({"width": 1024, "height": 900})
     app_page.wait_for_timeout(1500)
-    assert app_page.evaluate(CUT_SHORT) == [] and app_page.evaluate(NO_STEP_BUTTONS) == []
+    assert text_cut_short(app_page) == [] and number_boxes_without_buttons(app_page) == []

@@ -4,15 +4,9 @@ is cut short with an ellipsis (a button once read '✋ Ca…'), and every number
 other boxes had lost them)."""
 import pytest
 
-from tests.e2e.conftest import error_texts, wait_for_app
+from tests.e2e.conftest import error_texts, number_boxes_without_buttons, text_cut_short, wait_for_app
 
 pytestmark = pytest.mark.e2e
-
-CUT_SHORT = """() => [...document.querySelectorAll('[data-testid=stMain] *')].filter(e =>
-    getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1 && e.innerText.trim()
-).map(e => e.innerText.trim().slice(0, 60))"""
-NO_STEP_BUTTONS = """() => [...document.querySelectorAll('[data-testid=stNumberInput]')].filter(e =>
-    !e.querySelector('[data-testid=stNumberInputStepUp]')).map(e => e.innerText.split('\\n')[0])"""
 
 
 @pytest.mark.parametrize("path, ready", [("world_map", "Hello World"), ("compare", "Retrain"),
@@ -28,8 +22,8 @@ def test_at_1024_px_no_text_is_cut_short_and_number_boxes_keep_their_buttons(ser
             summary.click()
         pg.wait_for_timeout(1500)
         assert pg.evaluate("() => document.querySelectorAll('[data-testid=stNumberInput]').length") > 0
-        assert pg.evaluate(CUT_SHORT) == []
-        assert pg.evaluate(NO_STEP_BUTTONS) == []
+        assert text_cut_short(pg) == []
+        assert number_boxes_without_buttons(pg) == []
         assert error_texts(pg) == []
     finally:
         context.close()
