@@ -128,12 +128,12 @@ def _forward_view() -> None:
     t = int(st.slider("Step t", 0, T, min(T, max(1, T // 4)), key=P + "t",
                       help="t = 0 is the data; t = T is (almost) pure noise.", persist_state="session"))
     a = 1.0 if t == 0 else float(arrays["alpha_bar"][t - 1])
-    m = st.columns(3)  # above the pictures, a third of the width each: narrower columns cut the labels at 1024 px
+    row = st.container(horizontal=True)  # above the pictures, one row that wraps when narrow
     left, right = st.container(), st.container()  # the map the page's full width, its note under it (beside it,
     # the map was 310 px wide at 1024 px)
-    m[0].metric("Signal √ᾱ_t", f"{np.sqrt(a):.3f}", help="The share of x_0 kept in x_t.")
-    m[1].metric("Noise √(1−ᾱ_t)", f"{np.sqrt(1 - a):.3f}", help="The scale of the noise in x_t.")
-    m[2].metric("SNR", "∞" if t == 0 else f"{a / (1 - a):.3g}")
+    row.metric("Signal √ᾱ_t", f"{np.sqrt(a):.3f}", help="The share of x_0 kept in x_t.")
+    row.metric("Noise √(1−ᾱ_t)", f"{np.sqrt(1 - a):.3f}", help="The scale of the noise in x_t.")
+    row.metric("SNR", "∞" if t == 0 else f"{a / (1 - a):.3g}")
     if is_world:
         start = dui.forward_start("world", dui.FORWARD_N, 0)
         x = dui.forward_at(start, kind, T, t)
@@ -349,11 +349,12 @@ else:
                      + (" With a class chosen, guidance pushes every chain towards that digit."
                         if label is not None else ""))
             frames_for = dict(traj=traj, view=view)
-            d = st.columns(2)
-            d[0].download_button("⬇️ The denoising as an animated GIF", lambda: dui.gif_bytes(
+            row = st.container(horizontal=True)  # side by side; one under the other when narrow (two
+            # columns cut the labels short at 800 px)
+            row.download_button("⬇️ The denoising as an animated GIF", lambda: dui.gif_bytes(
                 dui.denoising_frames(**frames_for)), file_name=f"diffusion-{dataset}-{method}-{steps}.gif",
                 mime="image/gif", key=P + "gif", on_click="ignore", width="stretch")
-            d[1].download_button("⬇️ The denoising as a PNG strip", lambda: dui.strip_bytes(
+            row.download_button("⬇️ The denoising as a PNG strip", lambda: dui.strip_bytes(
                 dui.denoising_frames(**frames_for)), file_name=f"diffusion-{dataset}-{method}-{steps}.png",
                 mime="image/png", key=P + "strip", on_click="ignore", width="stretch")
 

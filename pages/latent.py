@@ -667,7 +667,7 @@ else:
                                                              categorical=categorical, height=330),
                                 key=P + f"cmp_map_{name}", config={"displayModeBar": False})
                 spread = ", ".join(f"z{k + 1} from {lo[k]:.1f} to {hi[k]:.1f}" for k in range(min(4, len(lo))))
-                st.metric("Sampling draws that land in a hole", f"{holes:.0%}",
+                st.metric("Draws that land in a hole", f"{holes:.0%}",
                           help="Share of 2,000 draws from the sampling distribution that lie farther from "
                                "every image's code than 99% of codes lie from their nearest neighbour.")
                 st.caption(f"98% of the codes lie within: {spread}" + (", …" if len(lo) > 4 else "."))
@@ -772,15 +772,16 @@ st.header("8 · How well is the data represented?")
 with panel_guard("The measurements"):
     errors = ui.reconstruction(model, dataset, idx_paths)
     baseline = float(((X - X.mean(axis=0)) ** 2).mean())
-    m = st.columns(3)
-    m[0].metric("Reconstruction error", f"{errors.mean():.4f}",  # short labels: three to a row at 1024 px
-                help="The mean squared error per pixel: the mean of (decoded − original)² over every pixel of "
-                     "every image shown on this page.")
-    m[1].metric("Mean image's error", f"{baseline:.4f}", help="The same error for drawing the average image for "
-                "every input: the baseline a representation must beat.")
+    row = st.container(horizontal=True)  # one row that wraps when narrow (three columns cut the labels at
+    # 800 px)
+    row.metric("Reconstruction error", f"{errors.mean():.4f}",
+               help="The mean squared error per pixel: the mean of (decoded − original)² over every pixel of "
+                    "every image shown on this page.")
+    row.metric("Mean image's error", f"{baseline:.4f}", help="The same error for drawing the average image for "
+               "every input: the baseline a representation must beat.")
     explained = 1 - errors.mean() / baseline if baseline > 0 else None  # identical images: nothing to explain
-    m[2].metric("Variance explained", "–" if explained is None else f"{explained:.1%}",
-                help="1 − reconstruction error / error of the mean image.")
+    row.metric("Variance explained", "–" if explained is None else f"{explained:.1%}",
+               help="1 − reconstruction error / error of the mean image.")
     if explained is None:
         st.warning("Every image here is the same, so there is no variation for a representation to explain, and "
                    "nothing for the latent space to organise: load images that differ.")

@@ -116,7 +116,7 @@ if family in CLASSICAL_SETTINGS:
 n_model = c1.number_input(ranged("Samples to draw from p_model", 100, 20_000), 100, 20_000, 2000, step=500, key=P + "n_model",
                           help="How many orange dots the map shows. The accuracy and coverage below always measure "
                                "10,000 samples of their own, so they do not change with this.", persist_state="session")
-show_data = c2.toggle("Show the training points", value=family == "box", key=P + "show_data_" + family,
+show_data = c2.toggle("Show training points", value=family == "box", key=P + "show_data_" + family,
                       persist_state="session", help="On at first for the box (its edges are set by the outermost "
                       "points), off for the others, whose shading the points would hide; each family keeps its own.")
 
@@ -149,19 +149,20 @@ st.caption("**Held-out** points are fresh draws from p_data that the model never
 with panel_guard("The measurements"):
     with st.spinner("Measuring on 20,000 held-out points…"):
         score = cache.classical_score(family, n, seed, config)
-    c = st.columns(4)  # short labels, four to a row even at 1024 px; the help says the rest
-    c[0].metric("Accuracy", f"{score['precision']:.1%}",
-                help="The share of 10,000 samples from p_model that land on land. p_data's own samples: 100%.")
-    c[1].metric("Coverage", f"{score['coverage']:.1%}",
-                help="The share of the 20,000 held-out points from p_data that have a sample from p_model within "
-                     "2° of them: low when the model leaves out parts of the land, or wastes its samples at sea. "
-                     f"For scale, 10,000 fresh points from p_data itself cover {cache.world_coverage_of_p_data():.1%}.")
+    row = st.container(horizontal=True)  # short labels, the help says the rest; a row that wraps when
+    # narrow (at 800 px, four columns cut "Held-out NLL" short)
+    row.metric("Accuracy", f"{score['precision']:.1%}",
+               help="The share of 10,000 samples from p_model that land on land. p_data's own samples: 100%.")
+    row.metric("Coverage", f"{score['coverage']:.1%}",
+               help="The share of the 20,000 held-out points from p_data that have a sample from p_model within "
+                    "2° of them: low when the model leaves out parts of the land, or wastes its samples at sea. "
+                    f"For scale, 10,000 fresh points from p_data itself cover {cache.world_coverage_of_p_data():.1%}.")
     nll = score["nll"]
-    c[2].metric("Held-out NLL", nats(nll), help="The average of −log p_model(x) over the 20,000 held-out points, in "
-                "nats (natural-log units): lower is better.")
-    c[3].metric("Gap to floor", nats(score["gap"]),
-                help=f"The held-out NLL minus the entropy floor log A = {world.entropy():.3f} nats, the NLL of "
-                     "p_data itself: 0 would be a perfect model.")
+    row.metric("Held-out NLL", nats(nll), help="The average of −log p_model(x) over the 20,000 held-out points, in "
+               "nats (natural-log units): lower is better.")
+    row.metric("Gap to floor", nats(score["gap"]),
+               help=f"The held-out NLL minus the entropy floor log A = {world.entropy():.3f} nats, the NLL of "
+                    "p_data itself: 0 would be a perfect model.")
     train_nll = cache.classical_train_nll(family, n, seed, config)
     if score["outside"]:
         held_out = cache.world_held_out()
@@ -389,13 +390,13 @@ def _explorer_view() -> None:
     inside = in_box(X, theta[:2], theta[2:])
     ll = box_log_likelihood(theta, X)
     ll_mle = box_log_likelihood(mle, X)
-    m = st.columns(3)
-    m[0].metric("log L(θ | X)", "−∞" if ll == -np.inf else signed(f"{ll:,.1f}"),  # the delta keeps its hyphen:
-                # Streamlit reads the arrow's direction from it
-                delta=None if ll == -np.inf else f"{ll - ll_mle:,.1f} vs the MLE", delta_color="normal")
-    m[1].metric("Points outside the box", f"{int((~inside).sum()):,} of {n:,}")
-    m[2].metric("Box area (deg²)", f"{box_area(theta[:2], theta[2:]):,.0f}",
-                help=f"The MLE box's area is {box_area(mle[:2], mle[2:]):,.0f} deg².")
+    row = st.container(horizontal=True)  # one row that wraps when narrow
+    row.metric("log L(θ | X)", "−∞" if ll == -np.inf else signed(f"{ll:,.1f}"),  # the delta keeps its hyphen:
+               # Streamlit reads the arrow's direction from it
+               delta=None if ll == -np.inf else f"{ll - ll_mle:,.1f} vs the MLE", delta_color="normal")
+    row.metric("Points outside the box", f"{int((~inside).sum()):,} of {n:,}")
+    row.metric("Box area (deg²)", f"{box_area(theta[:2], theta[2:]):,.0f}",
+               help=f"The MLE box's area is {box_area(mle[:2], mle[2:]):,.0f} deg².")
     if np.allclose(theta, _outward(mle)) and np.isfinite(ll) and ll < ll_mle:
         st.caption(f"This is the MLE box rounded outward to the sliders' 0.5° steps, so that it holds every point: "
                    f"its log L sits {ll_mle - ll:,.1f} below the exact MLE's, which no slider position reaches.")

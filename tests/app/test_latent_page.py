@@ -39,7 +39,7 @@ def test_page_opens_from_checkpoints_with_every_section_and_the_factor_correlati
         assert any(h.startswith(f"{number} ·") for h in headers), headers
     assert not at.error
     labels = [m.label for m in at.metric]
-    assert "Reconstruction error" in labels and "Sampling draws that land in a hole" in labels
+    assert "Reconstruction error" in labels and "Draws that land in a hole" in labels
     table = at.table[-1].value
     assert list(table["tracks"]) != ["no single factor"] * len(table)
     assert sorted(table["tracks"]) == ["height", "width"]  # the shipped tins VAE: one dimension per factor
@@ -194,7 +194,7 @@ def test_the_digits_notes_follow_their_numbers(at):
     ends = {reads[0], reads[-1], int(targets[a]), int(targets[b])}
     crossed = [int(d) for d in re.findall(r"the (\d)s", walk.split("crosses the region", 1)[-1])]
     assert set(crossed) == set(reads[1:-1]) - ends  # every digit read in between, and no end's own digit
-    ae, vae = [m.value for m in at.metric if m.label == "Sampling draws that land in a hole"]
+    ae, vae = [m.value for m in at.metric if m.label == "Draws that land in a hole"]
     compare = next(n for n in notes if n.startswith("Compare the two maps' axes"))
     assert (ae, vae) == ("3%", "1%")  # the shipped digits models: both rarely land in a hole
     assert "both land in a hole rarely (3% and 1%)" in compare and "fills the gaps" not in compare

@@ -1,7 +1,9 @@
 """Every page at 1024 px, the narrowest laptop screen the lessons are laid out for, every expander open: no text
 is cut short with an ellipsis (a button once read '✋ Ca…'), and every number box keeps its +/- buttons
 (Streamlit hides them in a narrow box: one 126 px wide lost them, 136 px kept them, as Diffusion's T and five
-other boxes had lost them)."""
+other boxes had lost them). At 800 px, beside the open sidebar, still no text is cut short (metric labels and the
+download buttons were, in columns; their rows now wrap); there some number boxes do drop their buttons, and
+typing in them still works."""
 import pytest
 
 from tests.e2e.conftest import error_texts, number_boxes_without_buttons, text_cut_short, wait_for_app
@@ -9,10 +11,11 @@ from tests.e2e.conftest import error_texts, number_boxes_without_buttons, text_c
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.parametrize("width", [800, 1024])
 @pytest.mark.parametrize("path, ready", [("world_map", "Hello World"), ("compare", "Retrain"),
                                          ("latent", "Walk in a straight line"), ("diffusion", "Train your own")])
-def test_at_1024_px_no_text_is_cut_short_and_number_boxes_keep_their_buttons(server, chrome, path, ready):
-    context = chrome.new_context(viewport={"width": 1024, "height": 900})
+def test_no_text_is_cut_short_and_number_boxes_keep_their_buttons(server, chrome, path, ready, width):
+    context = chrome.new_context(viewport={"width": width, "height": 900})
     pg = context.new_page()
     try:
         pg.goto(f"{server}/{path}", timeout=120_000)
@@ -23,7 +26,8 @@ def test_at_1024_px_no_text_is_cut_short_and_number_boxes_keep_their_buttons(ser
         pg.wait_for_timeout(1500)
         assert pg.evaluate("() => document.querySelectorAll('[data-testid=stNumberInput]').length") > 0
         assert text_cut_short(pg) == []
-        assert number_boxes_without_buttons(pg) == []
+        if width >= 1024:
+            assert number_boxes_without_buttons(pg) == []
         assert error_texts(pg) == []
     finally:
         context.close()
