@@ -79,6 +79,8 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
     if log_y:  # whole powers of ten only, thinned to about five
         powers = np.arange(math.ceil(y0), math.floor(y1) + 1)
         y_ticks = powers[::max(1, math.ceil(len(powers) / 6))]
+    if not finite.size:  # nothing finite to draw (log L = +∞ at n = 1): no y scale that would read as values
+        y_ticks = np.array([])
     y_labels = [f"1e{int(t)}" for t in y_ticks] if log_y else tick_labels(y_ticks)
     x_ticks = nice_ticks(x0, x1)
     if integer_x:

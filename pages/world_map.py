@@ -325,7 +325,8 @@ def _grow_view() -> None:
                 width="stretch", alt="box area against n")
     right.image(png_uri(line_chart(shown[::stride], {"log-likelihood": finite}, "points n", "log L at the MLE",
                                    width=440, height=250, xlim=(1, max(k, 2)), integer_x=True,
-                                   text_scale=TEXT)),
+                                   band=(1, 1, "n = 1: log L = +∞, off the chart") if k == 1 else None,
+                                   text_scale=TEXT)),  # at n = 1 the one value is +∞: say so, not a blank chart
                 width="stretch", alt="log L against n")
     note("The box only ever grows, in jumps, whenever a point lands outside it; between jumps the area stays put "
          "and each new point costs the same −log(area). The log-likelihood falls roughly linearly in n: more "

@@ -150,3 +150,14 @@ def test_text_scale_enlarges_the_tick_labels_and_keeps_a_long_axis_title_inside_
     column = chart[:, :30]  # the rotated title's strip
     rows = np.flatnonzero((column.sum(axis=2) < 400).any(axis=1))
     assert rows.size and rows.min() > py0 + 1 and rows.max() < py1 - 1  # whole: its ends are not cut off
+
+
+def test_a_chart_with_nothing_finite_has_no_y_scale_to_misread():
+    # log L at n = 1 is +inf: the chart had ticks 0, 0.5, 1 that read as values. The default chart's plot starts at
+    # column 64 and its y title sits in columns 4..22, so its y tick labels are the only ink in columns 26..58.
+    x = np.array([1.0, 2.0])
+    empty = np.asarray(line_chart(x, {"log L": np.array([np.inf, np.nan])}, "n", "log L")).astype(int)
+    drawn = np.asarray(line_chart(x, {"log L": np.array([-3.0, -5.0])}, "n", "log L")).astype(int)
+    ink = lambda pixels: (pixels[12:236, 26:58] < 200).any()  # noqa: E731
+    assert ink(drawn) and not ink(empty)
+    assert not (empty[14:234, 66:540] != 255).any()  # and no grid lines across the plot either
