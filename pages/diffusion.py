@@ -129,8 +129,6 @@ def _forward_view() -> None:
                       help="t = 0 is the data; t = T is (almost) pure noise.", persist_state="session"))
     a = 1.0 if t == 0 else float(arrays["alpha_bar"][t - 1])
     row = st.container(horizontal=True)  # above the pictures, one row that wraps when narrow
-    left, right = st.container(), st.container()  # the map the page's full width, its note under it (beside it,
-    # the map was 310 px wide at 1024 px)
     row.metric("Signal √ᾱ_t", f"{np.sqrt(a):.3f}", help="The share of x_0 kept in x_t.")
     row.metric("Noise √(1−ᾱ_t)", f"{np.sqrt(1 - a):.3f}", help="The scale of the noise in x_t.")
     row.metric("SNR", "∞" if t == 0 else f"{a / (1 - a):.3g}")
@@ -138,15 +136,15 @@ def _forward_view() -> None:
         start = dui.forward_start("world", dui.FORWARD_N, 0)
         x = dui.forward_at(start, kind, T, t)
         view = dui.view_box(start["shift"], start["scale"])
-        left.image(png_uri(dui.map_picture(view, x, ellipse=(start["shift"], start["scale"]),
-                                                 caption=f"{dui.FORWARD_N:,} land points noised to t = {t}")),
-                   alt="forward map", width="stretch")
-        with right:
-            note("At the first few t the continents are still sharp. By the time the SNR falls below 1 the "
-                 "coastlines are gone, and at t = T the points fill the dark ellipse (two standard deviations of "
-                 "the noise, which holds about 86% of them): a Gaussian that knows nothing of the land. That "
-                 "Gaussian, N(0, I) in the model's standardised units, is where sampling starts. The frame reaches "
-                 "past ±180° and ±90° to give the noise room: those coordinates are not places on Earth.")
+        # the map the page's full width, its note under it (beside it, the map was 310 px wide at 1024 px)
+        st.image(png_uri(dui.map_picture(view, x, ellipse=(start["shift"], start["scale"]),
+                                         caption=f"{dui.FORWARD_N:,} land points noised to t = {t}")),
+                 alt="forward map", width="stretch")
+        note("At the first few t the continents are still sharp. By the time the SNR falls below 1 the "
+             "coastlines are gone, and at t = T the points fill the dark ellipse (two standard deviations of "
+             "the noise, which holds about 86% of them): a Gaussian that knows nothing of the land. That "
+             "Gaussian, N(0, I) in the model's standardised units, is where sampling starts. The frame reaches "
+             "past ±180° and ±90° to give the noise room: those coordinates are not places on Earth.")
     else:
         start = dui.forward_start(dataset, 64, 0)
         ts = np.unique(np.round(np.linspace(0, T, 9)).astype(int))
