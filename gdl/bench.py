@@ -28,7 +28,7 @@ HELD_OUT_SEED = 1_000_003
 IWAE_SAMPLES = 100  # draws per point of the VAE's importance-weighted bound (k = 1000 is 0.04 nats tighter, 5x slower)
 BASELINE_GRID = {  # scikit-learn baselines, tuned on a validation split of the training points
     "gmm": [{"n_components": k} for k in (10, 30, 60, 100)],
-    "kde": [{"bandwidth": h} for h in (0.5, 0.75, 1.0, 1.5, 2.5)],
+    "kde": [{"bandwidth": h} for h in (0.5, 0.75, 1.0, 1.5, 2.0, 2.5)],
     "histogram": [{"bins": b, "pseudocount": 0.01, "bounds": (-180, -90, 180, 90)} for b in (60, 120, 180, 240)],
 }
 

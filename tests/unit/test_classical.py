@@ -83,6 +83,17 @@ def test_kde_log_density_is_the_exact_log_sum_exp_far_from_the_data_too(X, bandw
     np.testing.assert_allclose(m.log_prob(G), exact, rtol=1e-9, atol=1e-6)
 
 
+def test_kde_keeps_every_point_the_pages_and_the_benchmark_give_it():
+    """The World map page fits up to 20,000 points and the benchmark 10,000: a kernel on each of them (an older
+    cap of 5,000 dropped half the benchmark's points and made "more points" on the page change nothing)."""
+    X = gdl.data.load("world", n=20_000, seed=5)
+    m = gdl.models.create("kde", bandwidth=1.0).fit(X)
+    assert len(m.points_) == len(X)
+    assert {tuple(p) for p in m.points_.tolist()} == {tuple(p) for p in X.tolist()}
+    capped = gdl.models.create("kde", bandwidth=1.0, max_points=500).fit(X)
+    assert len(capped.points_) == 500  # beyond the cap, a random subset
+
+
 def test_kde_samples_are_training_points_plus_noise_of_width_h():
     centres = np.array([[0.0, 0.0], [100.0, 50.0], [-100.0, -50.0]], dtype=np.float32)
     m = gdl.models.create("kde", bandwidth=0.5).fit(centres)
