@@ -362,8 +362,8 @@ if model is None:
     st.info("Train a model in section 7 to race the two samplers.")
 else:
     st.markdown(
-        "The same network, the same seed, two samplers. **DDPM** (ancestral sampling) walks all T steps and adds "
-        "fresh noise at each. **DDIM** (Song et al., 2021) reads the same network as a deterministic ODE and "
+        "The same network, the same seed, two samplers. **DDPM** (ancestral sampling) walks all T steps, adding "
+        "fresh noise at each, and takes a few Langevin corrector steps at the lowest noise levels. **DDIM** (Song et al., 2021) reads the same network as a deterministic ODE and "
         "jumps through a sub-sequence of the steps: x_prev = √ᾱ_prev x̂_0 + √(1 − ᾱ_prev) ε̂."
     )
     T_model = model.config.timesteps
@@ -398,15 +398,18 @@ else:
                               alt=f"{name} samples",
                               caption=f"{n_race} {name} samples", width="stretch")
             speedup = raced["DDPM"]["seconds"] / max(raced["DDIM"]["seconds"], 1e-9)
-            fewer = T_model / max(race_steps, 1)
-            calls = (f"DDIM made its samples with {fewer:.3g}× fewer network calls, and ran {speedup:.1f}× faster "
-                     "here" + (" (the calls explain the speed-up; the rest is what else this server was doing "
-                               "while each ran)" if not 0.5 <= speedup / fewer <= 1.5 else "")
+            ddpm_calls, ddim_calls = model.network_calls("ddpm"), model.network_calls("ddim", race_steps)
+            fewer = ddpm_calls / ddim_calls
+            calls = (f"DDIM made its samples with {ddim_calls:,} network calls against DDPM's {ddpm_calls:,} "
+                     f"({fewer:.3g}× fewer), and ran {speedup:.1f}× faster here"
+                     + (" (the calls explain the speed-up; the rest is what else this server was doing while each "
+                        "ran)" if not 0.5 <= speedup / fewer <= 1.5 else "")
                      + f". {dui.race_verdict(raced)}" if race_steps < T_model else
-                     "With as many steps as DDPM, DDIM makes as many network calls; choose fewer steps to race it.")
-            note(f"{calls} DDIM with η = 0 is deterministic: the same "
-                 "seed gives the very same samples every time, so the starting noise x_T alone decides the sample. "
-                 "DDPM's fresh noise at each step does not.")
+                     f"With as many steps as DDPM, DDIM makes {ddim_calls:,} network calls against DDPM's "
+                     f"{ddpm_calls:,} (its corrector steps): choose fewer steps to race it.")
+            note(f"{calls} DDIM with η = 0 is deterministic: the starting noise x_T alone decides the sample. A "
+                 "DDPM sample also depends on the fresh noise drawn at every step (seeded here too, so the same "
+                 "seed repeats it).")
 
 # ---- 5. conditional digits -------------------------------------------------------------------------------------
 chosen_digit = st.session_state.get(P + "digit", 7)  # the class chosen below (the heading names it)
@@ -516,7 +519,7 @@ elif dataset == "digits":
         if q is None:
             st.info(background.PENDING)
         else:
-            rows = [{"": "real held-out digits", **q["real"]},
+            rows = [{"": "real digits the classifier never saw", **q["real"]},
                     {"": "diffusion samples (DDPM, unconditional)", **q["model"]}]
             st.dataframe(rows, hide_index=True, column_config={
                 "confidence": st.column_config.NumberColumn(format="%.3f"),
@@ -525,8 +528,10 @@ elif dataset == "digits":
             st.caption("The benchmark's scores (`python -m gdl bench --data digits`) from a classifier trained on "
                        f"real digits (test accuracy {q['accuracy']:.1%}): confidence = how sure it is about each sample; "
                        "evenness = 1 when all ten digits appear equally; nearest train = mean distance to the "
-                       "closest training image, a Euclidean distance over the 64 pixel values, each 0 to 1 (near 0 "
-                       "would mean the model copies its training set).")
+                       "closest of the classifier's 1,500 digits (all of them in the model's training set too), a "
+                       "Euclidean distance over the 64 pixel values, each 0 to 1. Near 0 would mean the model "
+                       "copies its training images; the real row's other 297 digits show how far apart two "
+                       "different real digits lie.")
             real, own = q["real"], q["model"]
             close = own["confidence"] >= real["confidence"] - 0.05
             note(f"The samples' confidence is {own['confidence']:.2f} against {real['confidence']:.2f} for real digits "
@@ -534,7 +539,7 @@ elif dataset == "digits":
                                                  "lower, so some samples are wobbly or between two digits. ")
                  + f"Evenness {own['evenness']:.2f} (real: {real['evenness']:.2f}) says how evenly the ten digits "
                  f"appear. The nearest training image lies {own['nearest_train_distance']:.2f} away on average, "
-                 f"against {real['nearest_train_distance']:.2f} for a real new digit: "
+                 f"against {real['nearest_train_distance']:.2f} for a real digit and its nearest other digit: "
                  + ("about as far, so these are new images, not copies."
                     if own["nearest_train_distance"] <= 1.2 * real["nearest_train_distance"] else
                     "further; new images, not copies, but some lie away from every real digit."))

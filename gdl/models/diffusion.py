@@ -620,6 +620,16 @@ class Diffusion(NeuralModel):
         ts = np.unique(np.round(np.linspace(0, T, int(steps) + 1)).astype(int))[::-1]
         return [int(t) for t in ts]
 
+    def network_calls(self, method: str = "ddpm", steps: int | None = None) -> int:
+        """How many times `sample(method=, steps=)` runs the noise-prediction network on a batch, without guidance
+        (with it, twice as many): one call per reverse step, plus DDPM's Langevin corrector steps."""
+        c = self.config
+        timesteps = self._timesteps(method, steps)
+        calls = len(timesteps) - 1
+        if method == "ddpm" and c.corrector_steps > 0 and c.corrector_size > 0:
+            calls += c.corrector_steps * sum(1 <= t <= c.corrector_levels for t in timesteps[1:])
+        return calls
+
     def _reverse(self, n: int, g: torch.Generator, method: str, steps: int | None, y, guidance: float,
                  eta: float | None = None, record=None) -> torch.Tensor:
         """The sampling loop: from x_T ~ N(0, I) down the steps, in model space. `record(i, t, x, x0, eps)`

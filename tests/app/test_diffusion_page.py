@@ -140,7 +140,7 @@ def test_digits_noise_forward_step_backward_and_draw_a_chosen_class():
     labels = [m.label for m in at.metric]
     assert "Read as a 7 by the classifier" in labels
     table = at.dataframe[0].value  # section 6: the benchmark's digit scores, the real digits beside the samples
-    assert list(table[""]) == ["real held-out digits", "diffusion samples (DDPM, unconditional)"]
+    assert list(table[""]) == ["real digits the classifier never saw", "diffusion samples (DDPM, unconditional)"]
     assert table["confidence"].between(0, 1).all() and table["evenness"].between(0, 1).all()
     assert (table["nearest_train_distance"] > 0).all()  # new images, not copies of the training digits
     at.selectbox(key="dif_class").set_value(3).run()

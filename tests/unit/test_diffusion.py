@@ -212,6 +212,20 @@ def test_corrector_levels_zero_is_plain_ddpm_and_ddim_never_uses_the_corrector(p
     assert np.array_equal(with_corrector.sample(20, seed=3), without.sample(20, seed=3))
 
 
+@pytest.mark.parametrize("method, steps", [("ddpm", None), ("ddim", 10), ("ddim", None), ("ddpm", 7)])
+def test_network_calls_counts_the_network_evaluations_of_sampling(tiny, method, steps):
+    calls = []
+    hook = tiny.denoiser.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        tiny.sample(4, seed=0, method=method, steps=steps)
+    finally:
+        hook.remove()
+    assert len(calls) == tiny.network_calls(method, steps)
+    c = tiny.config
+    if method == "ddpm" and steps is None:  # every step, plus the corrector's at the lowest noise levels
+        assert len(calls) == c.timesteps + c.corrector_levels * c.corrector_steps
+
+
 def test_samples_of_points_stay_inside_the_training_data_box(tiny, points):
     # x̂_0 is clipped to the data's box, and the last reverse step returns x̂_0 itself (ᾱ_0 = 1).
     low, high = points.min(axis=0), points.max(axis=0)
