@@ -668,8 +668,9 @@ else:
                                 key=P + f"cmp_map_{name}", config={"displayModeBar": False})
                 spread = ", ".join(f"z{k + 1} from {lo[k]:.1f} to {hi[k]:.1f}" for k in range(min(4, len(lo))))
                 st.metric("Draws that land in a hole", f"{holes:.0%}",
-                          help="Share of 2,000 draws from the sampling distribution that lie farther from "
-                               "every image's code than 99% of codes lie from their nearest neighbour.")
+                          help=f"Share of 2,000 draws from the sampling distribution that lie farther from "
+                               f"every one of {min(ui.HOLE_CODES, len(Zm)):,} of the page's image codes than 99% "
+                               "of those codes lie from their nearest neighbour.")
                 st.caption(f"98% of the codes lie within: {spread}" + (", …" if len(lo) > 4 else "."))
                 st.image(plots.image_grid(m.sample(24, seed=1), columns=8, scale=max(1, 96 // shape[0])),
                          caption="24 decoded draws: " + ("N(0, I), the prior" if m.name == "vae"
@@ -750,8 +751,9 @@ if picture is not None:
             # the neighbourhood, not just the single nearest code (which may be a stray)
             near = (ui.neighbourhood(targets[np.argsort(distance)[:15]], digits=dataset == "digits") if has_labels
                     else f"next to {what}")
-            place = ("Your image's code (the star) lies in a hole: farther from every image's code than 99% of the "
-                     "codes lie from their nearest neighbour, where the decoder was never trained, so the model "
+            place = (f"Your image's code (the star) lies in a hole: farther from every one of "
+                     f"{min(ui.HOLE_CODES, len(Z)):,} of the page's image codes than 99% of those codes lie from "
+                     "their nearest neighbour, where the decoder was never trained, so the model "
                      f"knows no image quite like yours (the nearest is {what}). " if in_hole else
                      f"Your image's code (the star) lies among the data's codes, {near}: to the model it is "
                      "an image of a familiar kind. ") + (

@@ -50,8 +50,9 @@ def nats(value: float) -> str:
 
 st.title("🌍 Hello World: a generative model of the land")
 st.markdown(
-    "Somewhere there is a rule, **p_data**, that scatters points uniformly over the Earth's land. We never see "
-    "the rule, only the points it produces. A generative model **p_model** is our guess at that rule, learned "
+    "Somewhere there is a rule, **p_data**, that scatters points uniformly over the land of a flat "
+    "longitude–latitude map: the same density in every square degree, so polar land such as Antarctica gets "
+    "more points than its true area on the globe would. We never see the rule, only the points it produces. A generative model **p_model** is our guess at that rule, learned "
     "from the points, that we can sample new points from. Here p_data is known exactly (a land mask from the "
     "GLOBE elevation data), so we can check every guess against the truth."
 )
@@ -96,7 +97,7 @@ with panel_guard("The sample map"):
          "p_data is the same everywhere on land, 1/A, where A is the land area.")
     st.caption(f"A = {world.area():,.0f} square degrees of land, so p_data(x) = 1/A = {1 / world.area():.3g} "
                f"per square degree on land and 0 at sea. Its entropy, log A = {world.entropy():.3f} nats, is the "
-               "lowest held-out negative log-likelihood any model can reach.")
+               "lowest held-out negative log-likelihood any model can reach on average.")
 
 # ---- 2. fit p_model, sample from it, judge it -------------------------------------------------------------
 st.header("2 · Fit p_model and sample from it")

@@ -154,8 +154,8 @@ _WHAT_THEY_KNOW = (  # (families, what one knows of p(x), what two know, what it
     (("gan",), "has no density at all", "", ""),
 )
 _GAN_FIELD = (" The GAN's second picture is its discriminator D(x), not a density: D is high where real data lies "
-              "and the generator does not yet put its samples, low where its samples are, and left in between "
-              "where neither lies.")
+              "but few samples do, low where samples lie off the data, and near 0.5 where both lie; where neither "
+              "lies, its value means nothing.")
 
 
 GLOSSARY = (  # the page's words, for a newcomer (an expander under the introduction)
@@ -163,8 +163,9 @@ GLOSSARY = (  # the page's words, for a newcomer (an expander under the introduc
     ("sample", "a new point (or image) the model makes up; a good model's samples look like fresh data."),
     ("likelihood, NLL", "how probable the model finds real points it never saw: the negative log-likelihood "
                         "−mean log p_model(x), in nats (natural-log units). Lower is better."),
-    ("bound (≤)", "a family that cannot compute p(x) exactly may compute a number it is sure lies above the true "
-                  "NLL (the VAE's ELBO, diffusion's bound). Its true NLL is at or below the number shown."),
+    ("bound (≤)", "a family that cannot compute p(x) exactly may compute a number that lies above the true NLL "
+                  "on average (the VAE's importance-weighted bound, diffusion's variational bound). Its true NLL "
+                  "is at or below the number shown."),
     ("entropy floor", "the NLL of p_data itself (on the world map, log of the land's area): no model can do better "
                       "on average. The gap is how far a model stays above it."),
     ("precision, coverage", "the share of samples that land where the data are, and the share of the data that "
