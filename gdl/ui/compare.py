@@ -154,8 +154,8 @@ _WHAT_THEY_KNOW = (  # (families, what one knows of p(x), what two know, what it
     (("gan",), "has no density at all", "", ""),
 )
 _GAN_FIELD = (" The GAN's second picture is its discriminator D(x), not a density: D is high where real data lies "
-              "but few samples do, low where samples lie off the data, and near 0.5 where both lie; where neither "
-              "lies, its value means nothing.")
+              "but few samples do, low where samples crowd (more of them than real data, on land or at sea), and "
+              "where neither lies its value means nothing: nothing taught it there.")
 
 
 GLOSSARY = (  # the page's words, for a newcomer (an expander under the introduction)
@@ -383,7 +383,8 @@ def draw_panels(model, dataset: str, reference: np.ndarray, seed: int, family: s
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _measure(_model, key: str, family: str, dataset: str, origin: str) -> dict:
-    from gdl.bench import digit_scores, tightest_nll
+    from gdl.bench import tightest_nll
+    from gdl.metrics import digit_scores
 
     reference = reference_data(dataset)
     row = {"family": models.DISPLAY_NAMES[family], "source": origin}
