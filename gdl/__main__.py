@@ -1,6 +1,6 @@
 """The command line.
 
-    python -m gdl train --family diffusion --data world --seconds 120 [--set hidden=256] [--out PATH]
+    python -m gdl train --family diffusion --data world --seconds 120 [--set width=256] [--out PATH]
     python -m gdl bench --data world --n-train 10000 --seconds 60 [--families flow,gmm] [--json out.json]
     python -m gdl checkpoints            # list shipped checkpoints and the command that made each
     python -m gdl loadtest --sessions 30 --url http://127.0.0.1:8501
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("checkpoints", help="list the shipped checkpoints and how each was made")
     p.set_defaults(func=cmd_checkpoints)
 
-    p = sub.add_parser("loadtest", help="open N real browser sessions against a running server and report")
+    p = sub.add_parser("loadtest", help="open N sessions (websocket clients, or Chromium tabs) against a running server and report")
     p.add_argument("--url", default="http://127.0.0.1:8501")
     p.add_argument("--sessions", type=int, default=30)
     p.add_argument("--pages", default=None, help="comma-separated paths (default: every page)")

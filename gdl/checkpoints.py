@@ -4,8 +4,9 @@ file a user uploads can never run code: a crafted pickle is refused with `Checkp
 File layout (a plain dict of tensors, strings and numbers):
     {"format": 1, "family": str, "config": dict, "data_shape": list or None, "state": {name: tensor}, "meta": dict}
 
-Shipped checkpoints live in assets/checkpoints/<data>-<family>.pt; each is reproduced by the command in
-`shipped_command(family, data)` (also listed in assets/checkpoints/README.md).
+Shipped checkpoints live in assets/checkpoints/<data>-<family>.pt; each records the command that made it in its
+meta["command"] (`python -m gdl checkpoints` prints them), and assets/checkpoints/README.md and
+scripts/train_checkpoints.sh list the same commands.
 """
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 - accuracy / precision: the share of the model's samples that land where p_data has mass (on land);
 - coverage: the share of held-out p_data points that have a model sample nearby (is all of p_data reached?);
-- held-out NLL: -mean log p_model(x) on unseen points, and its gap to the entropy floor H(p_data).
+- held-out NLL: -mean log p_model(x) on unseen points, and its gap to the entropy floor H(p_data);
+- image samples (digits): a classifier's confidence, how evenly the classes appear, the nearest training image.
 """
 from __future__ import annotations
 
@@ -69,3 +70,18 @@ def score_world(model, held_out: np.ndarray, n_samples: int = 10_000, radius: fl
         gap = nll - world.entropy()
     return WorldScore(precision=precision_on_land(samples), coverage=coverage(held_out, samples, radius),
                       nll=nll, gap=gap, outside=outside, log_prob_kind=model.log_prob_kind)
+
+
+def digit_scores(images: np.ndarray, clf, train_images: np.ndarray) -> dict:
+    """Sample quality of digit images: classifier confidence, class evenness, nearest-training-image distance."""
+    flat = np.clip(images, 0, 1).reshape(len(images), -1)
+    probs = clf.predict_proba(flat)
+    confidence = float(probs.max(axis=1).mean())
+    share = np.bincount(probs.argmax(axis=1), minlength=10) / len(flat)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        evenness = float(-(share[share > 0] * np.log(share[share > 0])).sum() / np.log(10))
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors(n_neighbors=1).fit(train_images.reshape(len(train_images), -1))
+    distance = float(nn.kneighbors(flat)[0][:, 0].mean())
+    return {"confidence": confidence, "evenness": evenness, "nearest_train_distance": distance}

@@ -2,7 +2,8 @@
 import numpy as np
 
 from gdl import data
-from gdl.bench import _digit_classifier, digit_scores, digit_split, real_digit_scores
+from gdl.bench import _digit_classifier, digit_split, real_digit_scores
+from gdl.metrics import digit_scores
 
 
 def test_digit_split_is_1500_training_digits_and_the_other_297_held_out():
