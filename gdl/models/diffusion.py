@@ -857,7 +857,11 @@ class Diffusion(NeuralModel):
 
     @torch.no_grad()
     def log_prob(self, X, batch_size: int = 4096, fixed_variances: bool = False):
-        """A lower bound (the ELBO) on log p(x) in nats per data unit, shape (n,); deterministic.
+        """The lower bound (the ELBO) on log p(x) in nats per data unit, shape (n,), each row a one-draw Monte Carlo
+        estimate of it; deterministic: the same X and batch_size give the same numbers. The x_t of every step
+        come from a generator that restarts at seed 0 for each batch, so a row's estimate depends on its place in
+        its batch (rows scored one at a time all share one draw); averaged over the many rows of one call (a
+        held-out NLL), the draws average out and the mean estimates the bound.
         fixed_variances: score the steps with β̃_t and β_1 even where fitted variances exist (for comparison)."""
         self._check_built()
         self.eval()

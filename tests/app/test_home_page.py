@@ -10,4 +10,7 @@ def test_home_page_introduces_the_families_and_names_the_device():
     text = " ".join(m.value for m in at.markdown)
     for word in ("p_data", "p_model", "discriminative", "Autoregressive", "Normalizing flow", "GAN"):
         assert word in text
-    assert any("run on" in c.value and ("CPU" in c.value or "GPU" in c.value) for c in at.caption)
+    from gdl.device import describe  # after the run: the app has set this process's torch threads
+
+    assert f"Models on this server run on **{describe('auto')}**." in [c.value for c in at.caption]
+    assert describe("auto").startswith("CPU (1 thread per model)") or "GPU" in describe("auto")

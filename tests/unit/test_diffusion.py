@@ -7,6 +7,7 @@ probability well under 1e-5 per check (and the seeds are fixed anyway).
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -46,6 +47,41 @@ def conditional():
 
 
 # ---- the schedule ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("T", [50, 200, 1000])
+def test_schedules_follow_their_closed_forms(T):
+    """Linear (Ho et al.): β evenly spaced from 1e-4 to 0.02 at T = 1000, both scaled by 1000/T. Cosine (Nichol &
+    Dhariwal): ᾱ_t = f(t)/f(0) with f(t) = cos²((t/T + 0.008)/1.008 · π/2), except the last step, whose β is
+    clipped to 0.999. Written here with Python's math, one step at a time."""
+    lin = NoiseSchedule("linear", T).arrays()
+    first, last = 1e-4 * 1000 / T, min(0.02 * 1000 / T, 0.999)
+    expected = [first + (last - first) * k / (T - 1) for k in range(T)]
+    np.testing.assert_allclose(lin["beta"], expected, rtol=1e-12)
+    for t in (1, T // 2, T):
+        product = math.prod(1 - b for b in expected[:t])
+        assert lin["alpha_bar"][t - 1] == pytest.approx(product, rel=1e-9)
+        assert lin["snr"][t - 1] == pytest.approx(product / (1 - product), rel=1e-9)
+
+    cos = NoiseSchedule("cosine", T).arrays()
+    f = [math.cos((t / T + 0.008) / 1.008 * math.pi / 2) ** 2 for t in range(T + 1)]
+    np.testing.assert_allclose(cos["alpha_bar"][:-1], [f[t] / f[0] for t in range(1, T)], rtol=1e-9)
+    assert cos["beta"][-1] == pytest.approx(0.999)  # 1 - f(T)/f(T-1) = 1 exactly: clipped
+    assert cos["alpha_bar"][-1] == pytest.approx(f[T - 1] / f[0] * 0.001, rel=1e-9)
+    np.testing.assert_array_equal(cos["t"], np.arange(1, T + 1))
+
+
+def test_ddim_with_eta_one_on_consecutive_steps_is_the_ddpm_step():
+    """DDIM's σ at η = 1 between t and t - 1 equals sqrt(β̃_t), and its mean equals DDPM's μ_θ: the two steps
+    coincide (DDIM paper, eq. 16), the path DDPM takes on a sub-sequence of steps."""
+    s = NoiseSchedule("cosine", 50, dtype=torch.float64)
+    g = torch.Generator().manual_seed(0)
+    for t in (1, 2, 10, 49, 50):
+        xt, eps, z = (torch.randn(64, 3, generator=g, dtype=torch.float64) for _ in range(3))
+        ddpm = s.ddpm_step(xt, t, eps, z if t > 1 else None)
+        torch.testing.assert_close(s.ddim_step(xt, t, t - 1, eps, eta=1.0, noise=z), ddpm, rtol=1e-9, atol=1e-9)
+        if t > 1:
+            assert not torch.allclose(s.ddim_step(xt, t, t - 1, eps, eta=0.0), ddpm)  # the noise term matters
+
+
 @pytest.mark.parametrize("kind", ["linear", "cosine"])
 @pytest.mark.parametrize("T", [50, 1000])
 def test_schedules_have_betas_in_unit_interval_and_alpha_bar_falling_from_one_to_zero(kind, T):
@@ -293,11 +329,18 @@ def test_labels_are_checked(conditional, tiny):
 
 
 # ---- the bound and checkpoints ----------------------------------------------------------------------------
-def test_variational_bound_is_deterministic_finite_and_per_row(tiny, points):
+def test_variational_bound_is_deterministic_finite_and_its_mean_does_not_depend_on_the_order(tiny, points):
     assert tiny.log_prob_kind == "lower_bound"
     lp = tiny.log_prob(points[:30])
     assert lp.shape == (30,) and np.all(np.isfinite(lp))
     assert np.array_equal(lp, tiny.log_prob(points[:30]))
+    # each row is one Monte Carlo draw that depends on its place in the batch, so a shuffled batch gives each
+    # point another number, but the mean over the points (what a held-out NLL is) stays within its error
+    full = tiny.log_prob(points)
+    order = np.random.default_rng(0).permutation(len(points))
+    shuffled = tiny.log_prob(points[order])
+    assert not np.allclose(full[order], shuffled)
+    assert abs(full.mean() - shuffled.mean()) < 4 * full.std() / np.sqrt(len(points))
 
 
 def _exact_denoiser_for_gaussian_data(m: Diffusion, s: float):

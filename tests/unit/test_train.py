@@ -89,11 +89,19 @@ def test_same_seed_gives_the_same_weights(X):
     torch.testing.assert_close(a.state_dict(), b.state_dict())
 
 
-def test_device_auto_resolves_to_a_present_device():
+@pytest.mark.parametrize("cuda, mps, best", [(True, True, "cuda"), (True, False, "cuda"), (False, True, "mps"),
+                                             (False, False, "cpu")])
+def test_device_auto_prefers_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, best):
     from gdl.device import available, resolve
 
-    assert resolve("auto") == available()[0]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert resolve("auto") == best and resolve(None) == best
+    assert available() == [name for name, present in (("cuda", cuda), ("mps", mps)) if present] + ["cpu"]
     assert resolve("cpu") == "cpu"
+    if not mps:
+        with pytest.raises(ValueError, match="not available"):
+            resolve("mps")
     with pytest.raises(ValueError, match="not available"):
         resolve("tpu")
 
