@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("checkpoints", help="list the shipped checkpoints and how each was made")
     p.set_defaults(func=cmd_checkpoints)
 
-    p = sub.add_parser("loadtest", help="open N sessions (websocket clients, or Chromium tabs) against a running server and report")
+    p = sub.add_parser("loadtest", help="open N sessions (websocket clients, or Chromium tabs) against a running "
+                                        "server and report")
     p.add_argument("--url", default="http://127.0.0.1:8501")
     p.add_argument("--sessions", type=int, default=30)
     p.add_argument("--pages", default=None, help="comma-separated paths (default: every page)")

@@ -363,8 +363,9 @@ if model is None:
 else:
     st.markdown(
         "The same network, the same seed, two samplers. **DDPM** (ancestral sampling) walks all T steps, adding "
-        "fresh noise at each, and takes a few Langevin corrector steps at the lowest noise levels. **DDIM** (Song et al., 2021) reads the same network as a deterministic ODE and "
-        "jumps through a sub-sequence of the steps: x_prev = √ᾱ_prev x̂_0 + √(1 − ᾱ_prev) ε̂."
+        "fresh noise at each, and takes a few Langevin corrector steps at the lowest noise levels. **DDIM** (Song "
+        "et al., 2021) reads the same network as a deterministic ODE and jumps through a sub-sequence of the "
+        "steps: x_prev = √ᾱ_prev x̂_0 + √(1 − ᾱ_prev) ε̂."
     )
     T_model = model.config.timesteps
     c = st.columns(3)

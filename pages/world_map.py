@@ -52,8 +52,9 @@ st.title("🌍 Hello World: a generative model of the land")
 st.markdown(
     "Somewhere there is a rule, **p_data**, that scatters points uniformly over the land of a flat "
     "longitude–latitude map: the same density in every square degree, so polar land such as Antarctica gets "
-    "more points than its true area on the globe would. We never see the rule, only the points it produces. A generative model **p_model** is our guess at that rule, learned "
-    "from the points, that we can sample new points from. Here p_data is known exactly (a land mask from the "
+    "more points than its true area on the globe would. We never see the rule, only the points it produces. A "
+    "generative model **p_model** is our guess at that rule, learned from the points, that we can sample new "
+    "points from. Here p_data is known exactly (a land mask from the "
     "GLOBE elevation data), so we can check every guess against the truth."
 )
 

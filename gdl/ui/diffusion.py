@@ -263,7 +263,8 @@ def world_nll_bound(_model, key: str) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def digit_quality(_model, key: str, n: int = 300) -> dict:
-    """The benchmark's digit scores of n unconditional DDPM samples, beside the same for the 297 real digits the classifier never saw."""
+    """The benchmark's digit scores of n unconditional DDPM samples, beside the same for the 297 real digits the
+    classifier never saw."""
     from gdl.metrics import digit_scores
 
     clf, accuracy, train, test = cache.digit_judge()
