@@ -17,6 +17,10 @@ LANE, WAIT = "diffusion", 0.5  # slow panels run in this background lane; a quic
 PLAYER_LANE = "player"  # the reverse path: its own lane, at normal priority (gdl.ui.background.NICE)
 RUNS = P + "runs"  # dataset -> Job: this session's trainings
 WORLD_VIEW = (-180.0, -90.0, 180.0, 90.0)
+TIME_HELP = (  # section 4's sampler times (gdl.ui.diffusion.timed)
+    "The sampler's own computing time on this server's CPU (its thread's CPU time), so that other work "
+    "on the server at the same moment does not count; on a GPU, or with torch on several threads, the "
+    "time on the clock.")
 st.session_state.setdefault(RUNS, {})
 KEPT = P + "kept"  # dataset -> the model trained here in use (kept while a new run trains, and if you cancel it)
 st.session_state.setdefault(KEPT, {})
@@ -383,7 +387,7 @@ else:
             for col, (name, r) in zip(cols, raced.items()):
                 col.markdown(f"**{name}**, {r['steps']} steps")  # two metrics a row: three were cut at 1024 px
                 m = col.columns(2)
-                m[0].metric("time", f"{r['seconds']:.2f} s")
+                m[0].metric("time", f"{r['seconds']:.2f} s", help=TIME_HELP)
                 if is_world:
                     m[1].metric("on land", f"{r['on_land']:.1%}")
                     col.image(png_uri(dui.map_picture(WORLD_VIEW, r["samples"], color=plots.FAMILY_COLORS["diffusion"],
@@ -398,13 +402,15 @@ else:
                     col.image(plots.image_grid(r["samples"], columns=8, scale=6 if dataset == "digits" else 2),
                               alt=f"{name} samples",
                               caption=f"{n_race} {name} samples", width="stretch")
+            own_clock = dui.own_clock(model.device_.type)
             speedup = raced["DDPM"]["seconds"] / max(raced["DDIM"]["seconds"], 1e-9)
             ddpm_calls, ddim_calls = model.network_calls("ddpm"), model.network_calls("ddim", race_steps)
             fewer = ddpm_calls / ddim_calls
             calls = (f"DDIM made its samples with {ddim_calls:,} network calls against DDPM's {ddpm_calls:,} "
-                     f"({fewer:.3g}× fewer), and ran {speedup:.1f}× faster here"
+                     f"({fewer:.3g}× fewer), and " + (f"took {speedup:.1f}× less computing time" if own_clock else
+                                                      f"ran {speedup:.1f}× faster here")
                      + (" (the calls explain the speed-up; the rest is what else this server was doing while each "
-                        "ran)" if not 0.5 <= speedup / fewer <= 1.5 else "")
+                        "ran)" if not own_clock and not 0.5 <= speedup / fewer <= 1.5 else "")
                      + f". {dui.race_verdict(raced)}" if race_steps < T_model else
                      f"With as many steps as DDPM, DDIM makes {ddim_calls:,} network calls against DDPM's "
                      f"{ddpm_calls:,} (its corrector steps): choose fewer steps to race it.")

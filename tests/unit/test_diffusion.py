@@ -489,3 +489,26 @@ def test_a_cancel_after_the_training_loop_has_ended_does_not_cut_the_variance_fi
                                                                        cancel=pressed)
     assert pressed.is_set() and m.history_.status == "done"
     assert m.has_bound_variances
+
+
+def test_race_times_count_the_samplers_own_work_not_the_servers_other_work(monkeypatch):
+    """On the CPU with torch on one thread, `timed` reads the calling thread's CPU time: time the thread spends
+    waiting (here asleep, on a server its share of two busy cores) does not count, its own computing does. On a
+    GPU, or with torch on several threads, the work runs elsewhere, so it reads the clock."""
+    import time
+
+    from gdl.ui import diffusion as dui
+
+    def wait_then_work():
+        time.sleep(0.3)
+        end = time.thread_time() + 0.1
+        while time.thread_time() < end:
+            pass
+        return "done"
+
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    result, seconds = dui.timed("cpu", wait_then_work)
+    assert result == "done" and 0.1 <= seconds < 0.25
+    assert dui.timed("cuda", wait_then_work)[1] >= 0.4
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
+    assert not dui.own_clock("cpu") and dui.timed("cpu", wait_then_work)[1] >= 0.4
