@@ -174,6 +174,7 @@ with panel_guard("The measurements"), st.spinner("Measuring…"):
         if measured:  # while every row is still being measured, the note above stands alone, not over an empty table
             yardstick = compare.yardstick_row(dataset)
             labels = compare.short_labels(yardstick)
+            labels = compare.three_decimals(labels, [yardstick] + measured)
             labels["nearest_train_distance"] = st.column_config.NumberColumn("nearest", format="%.2f", width="small")
             st.dataframe([yardstick] + measured, hide_index=True, column_config=labels)
             st.caption(compare.measure_caption(dataset, families, yardstick))

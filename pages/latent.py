@@ -369,6 +369,14 @@ if SLIDERS[0] not in st.session_state:
     _set_sliders(Z[0], 0)
 
 
+def _random_image() -> None:
+    """Set the sliders to the code of an image drawn afresh for each press (the n-th press of a session draws
+    with seed n: a pick seeded by the sliders' values, as before, went round the same nine digits)."""
+    draws = st.session_state[P + "random_draws"] = st.session_state.get(P + "random_draws", 0) + 1
+    pick = int(np.random.default_rng(draws).integers(len(Z)))
+    _set_sliders(Z[pick], pick)
+
+
 def sliders_hold(z) -> tuple[bool, int | None]:
     """Whether the sliders still hold the z they were last set to (no slider moved since), and the image whose
     code that is (None for z = 0)."""
@@ -391,8 +399,7 @@ def _slider_view() -> None:
                     help="The centre of the VAE's prior N(0, I)." if model.name == "vae" else
                     "Nothing pulls an autoencoder's codes towards 0: for it, z = 0 is just one more point, "
                     "perhaps far from every code.")
-        pick = int(np.random.default_rng(len(z) + int(sum(abs(v) * 1000 for v in z)) % 10_000).integers(n))
-        b[1].button("Random image", on_click=_set_sliders, args=(Z[pick], pick), key=P + "random",
+        b[1].button("Random image", on_click=_random_image, key=P + "random",
                     width="stretch", help="Set the sliders to the code of an image of the data, picked at random; "
                                           "the image itself is shown beside its decoding.")
     image = ui.decode_now(model, np.asarray([z], dtype=np.float32))[0]  # decode once per change
@@ -681,8 +688,10 @@ else:
         note(f"Compare the two maps' axes. The autoencoder's codes spread over whatever range training happened to "
              f"give them (up to {ae_width:.0f} units wide); {ae_holes:.0%} of draws from the Gaussian fitted to "
              "them land where no training code lies, where the decoder was never trained, and decode to smudges "
-             f"or hybrids. The KL term pulls the VAE's codes in towards N(0, I) (at most {vae_width:.0f} units "
-             "wide) "
+             "or hybrids. " + (f"The KL term pulls the VAE's codes in towards N(0, I) (at most {vae_width:.0f} "
+                               "units wide) " if vae.config.beta > 0 else
+                               f"This VAE was trained with β = 0, so no KL term pulls its codes towards N(0, I) "
+                               f"(they spread {vae_width:.0f} units wide), ")
              + (f"and fills the gaps: only {vae_holes:.0%} of its prior draws land in a hole, so more of its "
                 "samples look like the data." if ae_holes - vae_holes >= 0.05 else
                 f"and here both land in a hole rarely ({ae_holes:.0%} and {vae_holes:.0%}): on this data the "

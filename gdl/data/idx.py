@@ -116,6 +116,8 @@ def load_idx_images(images_path: str | Path, labels_path: str | Path | None = No
         raise IDXError(f"{name} holds an array of shape {images.shape}; images must be (n, height, width)")
     if images.shape[0] == 0 or min(images.shape[1:]) < 2:
         raise IDXError(f"{name} holds no usable images (shape {images.shape})")
+    if images.shape[0] == 1:
+        raise IDXError(f"{name} holds a single image; a model needs at least two to learn from")
     if max_side is not None and max(images.shape[1:]) > max_side:
         raise IDXError(f"{name} holds images of {images.shape[1]}×{images.shape[2]} pixels; this page takes images "
                        f"of at most {max_side}×{max_side} (MNIST's are 28×28)")

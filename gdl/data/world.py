@@ -100,8 +100,11 @@ def from_lat_lon(lat: float, lon: float) -> np.ndarray:
 
 def validate_lat_lon(lat: float, lon: float) -> str | None:
     """A message for a typed point that is off the map, or None when it is valid."""
-    if not (np.isfinite(lat) and np.isfinite(lon)):
-        return "Latitude and longitude must be numbers."
+    if np.isnan(lat) or np.isnan(lon):
+        return "Latitude and longitude must be numbers (you typed nan)."
+    if not (np.isfinite(lat) and np.isfinite(lon)):  # inf, or a number too large to hold, such as 1e400
+        return ("Latitude must lie between -90 and 90 degrees and longitude between -180 and 180 (you typed a "
+                "number too large for either).")
     if not -90 <= lat <= 90:
         return f"Latitude must lie between -90 and 90 degrees (you typed {lat:g})."
     if not -180 <= lon <= 180:

@@ -19,7 +19,7 @@ from gdl.ui.widgets import a_digit
 
 COMPONENT_DIR = Path(__file__).resolve().parent / "components" / "latent_plane"
 DATASETS = {"tins": "Biscuit tins (32×32)", "digits": "Handwritten digits (8×8)",
-            "idx": "Your own IDX file (MNIST, Fashion-MNIST)"}
+            "idx": "Your own IDX file"}
 DATASET_HELP = ("**Biscuit tins**: generated pictures of tins whose only true factors are their height and width, so "
                 "you can check whether the code finds those two. **Digits**: scikit-learn's 1,797 handwritten digits, "
                 "8×8 pixels. **Your own IDX file**: MNIST or Fashion-MNIST, uploaded; train a model on it here.")
@@ -201,13 +201,16 @@ def hole_threshold(model, dataset: str, idx_paths: tuple[str, str] = ("", "")) -
 
 
 def slider_range(model, Z: np.ndarray) -> list[tuple[float, float]]:
-    """A range per latent dimension for the sliders: the prior's +-3 for a VAE, the codes' own span (which
-    nothing constrains) for a plain autoencoder."""
-    if model.name == "vae":
-        return [(-3.0, 3.0)] * Z.shape[1]
+    """A range per latent dimension for the sliders: for a VAE the prior's +-3, widened to hold 99% of its codes
+    where they spread further (as when β = 0 switches the pull towards the prior off); for a plain autoencoder,
+    whose codes nothing constrains, their own span, padded."""
     lo, hi = np.quantile(Z, 0.005, axis=0), np.quantile(Z, 0.995, axis=0)
-    pad = 0.15 * (hi - lo) + 1e-3
-    return [(float(a), float(b)) for a, b in zip(lo - pad, hi + pad)]
+    if model.name == "vae":
+        lo, hi = np.minimum(lo, -3.0), np.maximum(hi, 3.0)
+    else:
+        pad = 0.15 * (hi - lo) + 1e-3
+        lo, hi = lo - pad, hi + pad
+    return [(float(a), float(b)) for a, b in zip(lo, hi)]
 
 
 def neighbourhood(near: np.ndarray, digits: bool) -> str:

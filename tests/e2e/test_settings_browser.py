@@ -33,7 +33,7 @@ def test_settings_and_an_upload_survive_a_visit_to_another_page(server, app_page
     save_idx(np.random.default_rng(0).integers(0, 256, (40, 28, 28), dtype=np.uint8), tmp_path / "mine-idx3-ubyte.gz")
     go(pg, "Latent space")
     pg.locator("[data-testid='stSelectbox']").first.click()
-    pg.get_by_role("option", name="Your own IDX file (MNIST, Fashion-MNIST)").click()
+    pg.get_by_role("option", name="Your own IDX file").click()
     pg.wait_for_timeout(1000)
     wait_for_app(pg)
     pg.locator("input[type=file]").first.set_input_files(str(tmp_path / "mine-idx3-ubyte.gz"))

@@ -84,6 +84,9 @@ def test_image_files_must_be_three_dimensional_and_labels_must_match(tmp_path):
         load_idx_images(tmp_path / "images", tmp_path / "labels")
     X, y = load_idx_images(tmp_path / "images", limit=2)
     assert X.shape == (2, 6, 5) and y is None
+    save_idx(images[:1], tmp_path / "one")  # refused when read, not later when a training fails on it
+    with pytest.raises(IDXError, match="a single image; a model needs at least two"):
+        load_idx_images(tmp_path / "one")
 
 
 def test_an_upload_is_kept_once_per_content_under_a_safe_version_of_its_name(tmp_path):

@@ -331,3 +331,21 @@ def test_the_neighbourhood_sentence_names_the_majority_or_the_two_commonest_labe
     assert neighbourhood(np.array([1, 1, 8, 9]), digits=True).endswith("2 are 1s and 1 is an 8)")
     assert neighbourhood(np.array([4] * 15), digits=False) == (
         "where the images of class 4 lie (15 of its 15 nearest codes are images of class 4)")
+
+
+def test_slider_ranges_hold_the_codes_and_a_vaes_prior():
+    """A VAE's sliders cover at least the prior's +-3 and, where its codes spread further (beta = 0 switches the
+    pull towards the prior off), the codes too, so that 'the code of image N' is never clipped to the edge."""
+    from types import SimpleNamespace
+
+    from gdl.ui.latent import slider_range
+
+    rng = np.random.default_rng(0)
+    tight, wide = rng.normal(0, 1, (2000, 2)), rng.normal(0, 1, (2000, 2)) * [1, 8]
+    vae, ae = SimpleNamespace(name="vae"), SimpleNamespace(name="ae")
+    assert slider_range(vae, tight) == [(-3.0, 3.0)] * 2  # codes like the prior's: its +-3
+    (lo1, hi1), (lo2, hi2) = slider_range(vae, wide)
+    assert (lo1, hi1) == (-3.0, 3.0)
+    assert (lo2, hi2) == (np.quantile(wide[:, 1], 0.005), np.quantile(wide[:, 1], 0.995)) and lo2 < -15 < 15 < hi2
+    ae_ranges = np.asarray(slider_range(ae, tight * 0.5))
+    assert np.all(ae_ranges[:, 0] > -3) and np.all(ae_ranges[:, 1] < 3)  # nothing to do with a prior

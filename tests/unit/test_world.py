@@ -92,3 +92,11 @@ def test_unknown_dataset_name_fails_loudly():
         gdl.data.load("mars", n=10)
     with pytest.raises(ValueError, match="positive"):
         gdl.data.load("world", n=0)
+
+
+@pytest.mark.parametrize("text, words", [("1e400, 0", "too large"), ("0, -inf", "too large"),
+                                         ("nan, 0", "must be numbers")])
+def test_a_typed_point_out_of_every_range_says_so(text, words):
+    """'1e400' is a number, just too large: the message says so instead of 'must be numbers'."""
+    with pytest.raises(ValueError, match=words):
+        world.parse_lat_lon(text)
