@@ -402,7 +402,7 @@ else:
                     col.image(plots.image_grid(r["samples"], columns=8, scale=6 if dataset == "digits" else 2),
                               alt=f"{name} samples",
                               caption=f"{n_race} {name} samples", width="stretch")
-            own_clock = dui.own_clock(model.device_.type)
+            own_clock = raced["DDPM"]["cpu_time"]
             speedup = raced["DDPM"]["seconds"] / max(raced["DDIM"]["seconds"], 1e-9)
             ddpm_calls, ddim_calls = model.network_calls("ddpm"), model.network_calls("ddim", race_steps)
             fewer = ddpm_calls / ddim_calls

@@ -118,13 +118,31 @@ def forward_at(start: dict, kind: str, timesteps: int, t: int) -> np.ndarray:
 
 
 # ==== the reverse process, computed once ======================================================================
+def own_clock(device: str) -> bool:
+    """Whether `timed` reads the calling thread's CPU time: a model on the CPU with torch on one thread computes on
+    the calling thread alone, so that time is the work itself, whatever else the server's cores do meanwhile."""
+    import torch
+
+    return device == "cpu" and torch.get_num_threads() == 1
+
+
+def timed(device: str, fn, *args, **kwargs):
+    """(fn(*args, **kwargs), seconds): the calling thread's CPU time where `own_clock(device)`, wall time
+    otherwise. On a first visit several panels sample at once on the server's two cores, and wall time charged
+    each sampler for the others' work: DDPM once took 45x as long as DDIM for 11x the network calls."""
+    clock = time.thread_time if own_clock(device) else time.perf_counter
+    start = clock()
+    result = fn(*args, **kwargs)
+    return result, clock() - start
+
+
 @st.cache_data(show_spinner=False, max_entries=24)
 def trajectory(_model, key: str, n: int, seed: int, method: str, steps: int | None, label: int | None = None,
                guidance: float = 0.0) -> dict:
-    """The whole reverse path (see `Diffusion.trajectory`) plus "seconds", the time the sampler took."""
-    start = time.perf_counter()
-    out = _model.trajectory(n, seed=seed, method=method, steps=steps, y=label, guidance=guidance)
-    out["seconds"] = time.perf_counter() - start
+    """The whole reverse path (see `Diffusion.trajectory`) plus "seconds", the time the sampler took (`timed`)."""
+    out, seconds = timed(_model.device_.type, _model.trajectory, n, seed=seed, method=method, steps=steps, y=label,
+                         guidance=guidance)
+    out["seconds"] = seconds
     return out
 
 
@@ -158,35 +176,18 @@ def noise_arrows(_model, key: str, t: int, view: tuple[float, float, float, floa
     return grid, arrows[0]
 
 
-def own_clock(device: str) -> bool:
-    """Whether `timed` reads the calling thread's CPU time: a model on the CPU with torch on one thread computes on
-    the calling thread alone, so that time is the work itself, whatever else the server's cores do meanwhile."""
-    import torch
-
-    return device == "cpu" and torch.get_num_threads() == 1
-
-
-def timed(device: str, fn, *args, **kwargs):
-    """(fn(*args, **kwargs), seconds): the calling thread's CPU time where `own_clock(device)`, wall time
-    otherwise. On a first visit several panels sample at once on the server's two cores, and wall time charged
-    each sampler for the others' work: DDPM once took 45x as long as DDIM for 11x the network calls."""
-    clock = time.thread_time if own_clock(device) else time.perf_counter
-    start = clock()
-    result = fn(*args, **kwargs)
-    return result, clock() - start
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def race(_model, key: str, dataset: str, n: int, seed: int, ddim_steps: int) -> dict:
-    """DDPM (all T steps) against DDIM (`ddim_steps`) from the same seed: for each, "samples", "seconds" (`timed`:
-    the sampling thread's CPU time where torch computes on it alone) and, for the world, the share "on_land"; for
+    """DDPM (all T steps) against DDIM (`ddim_steps`) from the same seed: for each, "samples", "seconds" (`timed`;
+    "cpu_time" says whether that is the sampling thread's CPU time) and, for the world, the share "on_land"; for
     the digits, the classifier's mean "confidence". Both samplers run here, one after the other (DDPM's run,
     cached on its own, once kept the wall time of a busy moment: 3.74 s against DDIM's 1.27 s for the same 200
     network calls)."""
     out = {}
     for name, method, steps in (("DDPM", "ddpm", _model.config.timesteps), ("DDIM", "ddim", ddim_steps)):
         samples, seconds = timed(_model.device_.type, _model.sample, n, seed=seed, method=method, steps=steps)
-        out[name] = {"samples": samples, "seconds": seconds, "steps": steps}
+        out[name] = {"samples": samples, "seconds": seconds, "steps": steps,
+                     "cpu_time": own_clock(_model.device_.type)}  # which clock `timed` read
         if dataset == "world":
             from gdl.data import world
 
