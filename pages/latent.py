@@ -140,8 +140,13 @@ def sources(family: str) -> dict:
     return out
 
 
+# open at first for an IDX file with no VAE yet; it stays as it was once a training ends (a changed `expanded`
+# would make Streamlit draw a new, closed expander under the user's eyes)
+OPENED = P + "train_opened_for"
+if dataset == "idx" and not sources("vae"):
+    st.session_state[OPENED] = data_id
 with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
-                 expanded=dataset == "idx" and not sources("vae")):
+                 expanded=st.session_state.get(OPENED) == data_id):
     t = st.columns([1.1, 1, 1, 1.3])  # β's box wide enough for its +/- buttons at 1024 px (narrower ones hide them)
     train_family = t[0].selectbox("Family", ["vae", "ae"], format_func=DISPLAY_NAMES.get, key=P + "train_family",
                                   persist_state="session")

@@ -88,9 +88,9 @@ def measure_caption(dataset: str, families: list[str], yardstick: dict) -> str:
         text += _DIFFUSION_SLACK.format("judge diffusion by its precision and coverage too" if kind == "world" else
                                         "do not rank it against the exact ones")
     if "ebm" in families:
-        text += "Unknown: the energy-based model knows p(x) only up to a constant it cannot compute. "
+        text += "“unknown”: the energy-based model knows p(x) only up to a constant it cannot compute. "
     if "gan" in families:
-        text += "None: the GAN has no density. "
+        text += "“none”: the GAN has no density. "
     return text.strip()
 
 

@@ -111,7 +111,7 @@ def test_compare_on_digits_measures_every_family_beside_real_digits():
     nll = dict(zip(table["family"], table["NLL (training digits)"]))
     assert nll["GAN"] == "none" and nll["Energy-based"] == "unknown" and np.isfinite(float(nll["Normalizing flow"]))
     captions = " ".join(c.value for c in at.caption)
-    assert "None: the GAN has no density" in captions and "Unknown: the energy-based model" in captions
+    assert "“none”: the GAN has no density" in captions and "“unknown”: the energy-based model" in captions
     assert "not held out" in " ".join(c.value for c in at.caption)
     notes = " ".join(i.value for i in at.info)
     assert "read as one digit" in notes and "continent" not in notes  # the note speaks of digits, not of land
@@ -302,11 +302,11 @@ def test_the_measurement_caption_explains_only_the_marks_of_the_families_shown()
     from gdl.ui.compare import COVERAGE_COLUMN, measure_caption
 
     gan_only = measure_caption("world", ["gan"], {COVERAGE_COLUMN: 0.651})
-    assert "None: the GAN has no density" in gan_only and "Even they cover only 65%" in gan_only
+    assert "“none”: the GAN has no density" in gan_only and "Even they cover only 65%" in gan_only
     assert not any(word in gan_only for word in ("≤", "VAE", "diffusion", "energy-based"))
     both = measure_caption("moons", ["vae", "diffusion", "ebm"], {})
     assert "≤ marks the NLL of the VAE and the diffusion model: they compute a lower bound on log p(x)" in both
-    assert "importance-weighted" in both and "do not rank it" in both and "Unknown: the energy-based" in both
+    assert "importance-weighted" in both and "do not rank it" in both and "“unknown”: the energy-based" in both
     assert "GAN" not in both and "cover only" not in both  # the toys' real row reaches about all of the data
 
 

@@ -293,6 +293,33 @@ def test_new_images_drop_the_labels_kept_from_an_earlier_visit(tmp_path, monkeyp
     assert any("no VAE for this data yet" in i.value for i in at.info)
 
 
+def test_the_training_box_opened_for_an_idx_file_stays_open_when_its_training_ends(tmp_path):
+    """Streamlit draws an expander whose `expanded` changed as a new, closed one: the box opened because the file
+    had no VAE must not close under the user's eyes once the VAE it trains arrives."""
+    from gdl.data.idx import load_idx_images
+    from gdl.models import create
+    from gdl.train import TrainResult
+    from gdl.ui.jobs import Job
+
+    images = np.random.default_rng(3).integers(0, 256, (40, 28, 28), dtype=np.uint8)
+    save_idx(images, tmp_path / "images-idx3-ubyte.gz")
+    path = str(tmp_path / "images-idx3-ubyte.gz")
+    job = Job("VAE (2-D) on idx", status="running", step=5)
+    at = open_page("pages/latent.py", timeout=240, lat_data="idx", lat_idx_where="path", lat_idx_images=path,
+                   lat_runs={(f"idx:{path}", "vae"): job})
+    assert not at.exception, at.exception
+    box = next(e for e in at.expander if "Train a model here" in e.label)
+    assert box.proto.expanded
+    model = create("vae", latent_dim=2).fit(load_idx_images(path)[0], steps=2, seed=0, device="cpu")
+    model.history_ = TrainResult(steps=2, status="done", message="Trained 2 steps.")
+    job.result, job.status, job.message = model, "done", "Trained 2 steps."
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["lat_source"] == "trained here"  # the page shows the VAE it made
+    box = next(e for e in at.expander if "Train a model here" in e.label)
+    assert box.proto.expanded  # and the box it was trained in stays open
+
+
 def test_training_in_the_page_shows_progress_then_can_be_cancelled(at):
     at.selectbox(key="lat_data").set_value("digits").run()
     at.slider(key="lat_train_seconds").set_value(60)
