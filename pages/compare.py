@@ -5,7 +5,7 @@ import streamlit as st
 from gdl import data, models, plots
 from gdl.models import DISPLAY_NAMES, NEURAL, TAXONOMY
 from gdl.ui import background, cache, compare, jobs
-from gdl.ui.widgets import in_words, note, panel_guard, ranged, through_app
+from gdl.ui.widgets import OUT_OF_RANGE, in_words, note, number_box, panel_guard, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -30,15 +30,15 @@ families = c[1].multiselect("Families", list(NEURAL), default=list(NEURAL), form
                             key=P + "families", max_selections=6, persist_state="session",
                             wrap=True)  # every chosen family in view (in columns the chips would scroll out of it)
 c = st.columns([1.2, 1.2, 0.8, 1.2])  # number boxes wide enough for their +/- buttons at 1024 px (narrower: none)
-seed = int(c[0].number_input(ranged("Seed", 0, 1_000_000), 0, 1_000_000, 0, key=P + "seed",
-                             persist_state="session"))
+seed, seed_ok = number_box(c[0], "Seed", 0, 1_000_000, 0, key=P + "seed", persist_state="session")
 budget = int(c[1].slider("Time budget per family (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "budget",
                          persist_state="session"))
 devices = compare.devices()
 device = c[2].selectbox("Device", devices, key=P + "device", help="Only the devices on this server are offered.",
                         persist_state="session")
-n_train = int(c[3].number_input(ranged("Training points", 500, 20_000), 500, 20_000, 10_000, step=500, key=P + "n",
-                                disabled=data.is_image(dataset), persist_state="session"))
+n_train, n_ok = number_box(c[3], "Training points", 500, 20_000, 10_000, step=500, key=P + "n",
+                           disabled=data.is_image(dataset), persist_state="session")
+refused = not seed_ok or not (n_ok or data.is_image(dataset))  # Retrain would not train what the boxes show
 
 # ---- training here ---------------------------------------------------------------------------------------
 RUNS = P + "runs"  # (dataset, family) -> Job, this session's own trainings
@@ -58,7 +58,8 @@ jobs.ended(WATCHED, [job for (d, _), job in runs.items() if d == dataset])  # se
 _show_trained(jobs.keep(st.session_state[TRAINED], runs, lambda key: compare.has_checkpoints(key[0])))  # on any
 # data: a model made while you looked at other data is shown when you come back
 b = st.columns([2, 2, 4])  # wide enough for the buttons' labels at 1024 px
-if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", width="stretch"):
+if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", width="stretch", disabled=refused,
+               help=OUT_OF_RANGE if refused else None):
     X_train = compare.training_data(dataset, n_train, seed)
     for family in families:
         old = runs.get((dataset, family))

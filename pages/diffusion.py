@@ -8,7 +8,8 @@ from gdl.data import world
 from gdl.mapimage import png_uri
 from gdl.ui import background, jobs
 from gdl.ui import diffusion as dui
-from gdl.ui.widgets import a_digit, guarded, natural_image, note, panel_guard, ranged, through_app, within
+from gdl.ui.widgets import (OUT_OF_RANGE, a_digit, guarded, natural_image, note, number_box, panel_guard, through_app,
+                             within)
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -93,8 +94,8 @@ default_kind = model.config.schedule if model is not None else "cosine"
 default_T = model.config.timesteps if model is not None else 200
 kind = c[0].radio("Schedule", kinds, index=kinds.index(default_kind), horizontal=True, key=P + "kind",
                   help="linear: Ho et al. (2020); cosine: Nichol & Dhariwal (2021).", persist_state="session")
-T = int(c[1].number_input(ranged("Steps T", 50, 1000), 50, 1000, default_T, step=50, key=P + "T",
-                          help="The pretrained model uses the values it was trained with.", persist_state="session"))
+T, T_ok = number_box(c[1], "Steps T", 50, 1000, default_T, step=50, key=P + "T",
+                     help="The pretrained model uses the values it was trained with.", persist_state="session")
 if model is not None and (kind, T) != (model.config.schedule, model.config.timesteps):
     c[2].caption(f"Sections 1 and 2 follow your choice; the model below was trained with the {model.config.schedule} "
                  f"schedule and T = {model.config.timesteps}, and samples with those.")
@@ -201,7 +202,7 @@ else:
     else:
         steps = T_model
         c[1].markdown(f"**{T_model} steps** (DDPM visits every t)")
-    seed = int(c[2].number_input("Seed", 0, 1_000_000, 0, key=P + "seed", persist_state="session"))
+    seed, _ = number_box(c[2], "Seed", 0, 1_000_000, 0, key=P + "seed", say_range=False, persist_state="session")
     label, guidance = None, 0.0
     # A row of its own for the world's toggle (a fifth column cut its label), there, empty, for the digits too: the
     # player below must stay the same number of elements down the page whatever the data, or its id changes with
@@ -375,7 +376,8 @@ else:
     c = st.columns(3)
     race_steps = int(c[0].select_slider("DDIM steps", [s for s in (5, 10, 20, 50, 100) if s < T_model] + [T_model],
                                         value=min(20, T_model), key=P + "race_steps", persist_state="session"))
-    race_seed = int(c[1].number_input("Seed for both", 0, 1_000_000, 7, key=P + "race_seed", persist_state="session"))
+    race_seed, _ = number_box(c[1], "Seed for both", 0, 1_000_000, 7, key=P + "race_seed", say_range=False,
+                              persist_state="session")
     n_race = 500 if is_world else 32
     with panel_guard("DDPM against DDIM"):
         raced = background.in_background(("race", key, dataset, n_race, race_seed, race_steps), dui.race, model,
@@ -442,7 +444,7 @@ else:
                                      persist_state="session"))  # a row of its own: ten buttons need the width
     c = st.columns([2, 1])
     w = float(c[0].slider("Guidance strength w", 0.0, 6.0, 2.0, 0.5, key=P + "w", persist_state="session"))
-    dseed = int(c[1].number_input("Seed", 0, 1_000_000, 3, key=P + "dseed", persist_state="session"))
+    dseed, _ = number_box(c[1], "Seed", 0, 1_000_000, 3, key=P + "dseed", say_range=False, persist_state="session")
     with panel_guard("Conditional digits"):
         drawn = background.in_background(("digits", dkey, digit, w, dseed), dui.conditional_digits, digits_model,
                                          dkey, digit, w, dseed, lane=LANE, wait=WAIT)
@@ -566,13 +568,16 @@ budget = int(c[0].slider("Time budget (s)", 10, int(jobs.MAX_SECONDS), 60, step=
 from gdl.ui.compare import devices  # noqa: E402  (shared device list)
 
 device = c[1].selectbox("Device", devices(), key=P + "device", persist_state="session")
-train_seed = int(c[2].number_input("Training seed", 0, 1_000_000, 0, key=P + "train_seed", persist_state="session"))
+train_seed, train_seed_ok = number_box(c[2], "Training seed", 0, 1_000_000, 0, key=P + "train_seed", say_range=False,
+                                       persist_state="session")
 c[3].markdown(f"Schedule **{kind}**, T = **{T}**")
 running = job is not None and not job.finished
 b = st.columns([2, 2, 4])  # wide enough for the buttons' labels at 1024 px
-if b[0].button("🏋️ Train", type="primary", key=P + "train", disabled=running, width="stretch",
-                help="The new model replaces the one trained here when its budget is spent; until then the page "
-                     "keeps the model it has."):
+refused = not (T_ok and train_seed_ok)  # Train would not train with what the boxes show
+if b[0].button("🏋️ Train", type="primary", key=P + "train", disabled=running or refused, width="stretch",
+                help=OUT_OF_RANGE.replace("above", "above (T, or the seed)") if refused else
+                "The new model replaces the one trained here when its budget is spent; until then the page keeps the "
+                "model it has."):
     st.session_state[RUNS][dataset] = jobs.start(f"Diffusion on {dataset}",
                                                  dui.training_work(dataset, kind, T, budget, device, train_seed))
     st.rerun()

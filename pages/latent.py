@@ -10,7 +10,8 @@ from gdl.data.idx import IDXError
 from gdl.models import DISPLAY_NAMES
 from gdl.ui import cache, jobs
 from gdl.ui import latent as ui
-from gdl.ui.widgets import a_digit, guarded, in_words, natural_image, note, panel_guard, plain, ranged, through_app
+from gdl.ui.widgets import (OUT_OF_RANGE, a_digit, guarded, in_words, natural_image, note, number_box, panel_guard,
+                             plain, through_app)
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -153,12 +154,14 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
     train_dim = int(t[1].slider("Latent dimensions", 2, 16, 2, key=P + "train_dim", persist_state="session"))
     train_seconds = int(t[2].slider("Time budget (s)", 5, int(jobs.MAX_SECONDS), 30, step=5, key=P + "train_seconds",
                                     persist_state="session"))
-    beta = float(t[3].number_input(ranged("β, the weight of the KL term", 0.0, 20.0), 0.0, 20.0, 1.0, step=0.5,
-                                   key=P + "train_beta", disabled=train_family != "vae", persist_state="session",
-                                   help="1 trains on the ELBO itself; more pushes the codes harder towards the "
-                                        "prior (a β-VAE)."))
+    beta, beta_ok = number_box(t[3], "β, the weight of the KL term", 0.0, 20.0, 1.0, step=0.5, key=P + "train_beta",
+                               disabled=train_family != "vae", persist_state="session",
+                               help="1 trains on the ELBO itself; more pushes the codes harder towards the prior "
+                                    "(a β-VAE).")
     b = st.columns([1, 1.4, 3.6])  # wide enough for "✋ Cancel" at 1024 px (it read "✋ Ca…")
-    if b[0].button("Train", type="primary", key=P + "train", width="stretch"):
+    refused = train_family == "vae" and not beta_ok
+    if b[0].button("Train", type="primary", key=P + "train", width="stretch", disabled=refused,
+                   help=OUT_OF_RANGE if refused else None):
         old = runs.get((data_id, train_family))
         if old is not None and not old.finished:
             old.cancel.set()
@@ -485,11 +488,11 @@ st.markdown("Encode two images, walk from one code to the other in equal steps, 
 
 def _interpolation_view() -> None:
     c = st.columns(3)
-    a = int(c[0].number_input(ranged("Start: image number", 0, n - 1), 0, n - 1, 0, key=P + "interp_a_" + dataset,
-                              persist_state="session"))
+    a, _ = number_box(c[0], "Start: image number", 0, n - 1, 0, key=P + "interp_a_" + dataset,
+                      persist_state="session")
     far = int(np.argmax(np.linalg.norm(Z[:300] - Z[0], axis=1)))
-    b = int(c[1].number_input(ranged("End: image number", 0, n - 1), 0, n - 1, far, key=P + "interp_b_" + dataset,
-                              persist_state="session"))
+    b, _ = number_box(c[1], "End: image number", 0, n - 1, far, key=P + "interp_b_" + dataset,
+                      persist_state="session")
     steps = int(c[2].slider("Steps", 3, 15, 9, key=P + "interp_steps", persist_state="session"))
     path = latent.interpolate(Z[a], Z[b], steps)
     decoded = ui.decode(model, path)
@@ -562,8 +565,8 @@ def _attribute_view() -> None:
     c = st.columns(3)
     name = c[0].selectbox("Attribute", list(vectors), key=P + "attr", persist_state="session")
     typical = typical_image()
-    k = int(c[1].number_input(ranged("Image number", 0, n - 1), 0, n - 1, typical, key=P + "attr_image_" + dataset,
-                              persist_state="session"))
+    k, _ = number_box(c[1], "Image number", 0, n - 1, typical, key=P + "attr_image_" + dataset,
+                      persist_state="session")
     reach = 1.0 if has_factors else 1.5  # the tins' data spans about -0.75 to +0.65 along their vectors
     strength = float(c[2].slider("Strength: how much of the vector to add", -reach, reach,
                                  0.5 if has_factors else 1.0, step=0.05, key=P + "attr_strength_" + dataset,

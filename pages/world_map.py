@@ -9,7 +9,7 @@ from gdl.mapimage import Canvas, png_uri, signed
 from gdl.models import DISPLAY_NAMES
 from gdl.models.box import box_area, box_log_likelihood, east_edge_profile, in_box, mle_box
 from gdl.ui import cache, clickmap
-from gdl.ui.widgets import (arrived_from_another_page, guarded, note, panel_guard, plain, ranged, through_app,
+from gdl.ui.widgets import (arrived_from_another_page, guarded, note, number_box, panel_guard, plain, through_app,
                              within)
 
 through_app()  # a deep link to a fresh server must still go through app.py
@@ -61,10 +61,9 @@ st.markdown(
 # ---- 1. draw from p_data ------------------------------------------------------------------------------
 st.header("1 · Draw samples from p_data")
 c1, c2 = st.columns(2)
-n = c1.number_input(ranged("How many points N", N_MIN, N_MAX), N_MIN, N_MAX, 1000, step=100, key=P + "n",
-                    persist_state="session")
-seed = c2.number_input("Seed", 0, 1_000_000, 0, step=1, key=P + "seed",
-                       help="The same seed and N draw the same points.", persist_state="session")
+n, _ = number_box(c1, "How many points N", N_MIN, N_MAX, 1000, step=100, key=P + "n", persist_state="session")
+seed, _ = number_box(c2, "Seed", 0, 1_000_000, 0, step=1, key=P + "seed", say_range=False,
+                     help="The same seed and N draw the same points.", persist_state="session")
 n, seed = int(n), int(seed)
 X = cache.world_sample(n, seed)
 DOT = 1.5 if n > 3000 else 2.5  # dot radius in pixels: small dots for many points
@@ -109,15 +108,14 @@ config: tuple = ()
 value = None  # the family's one setting, where it has one
 if family in CLASSICAL_SETTINGS:
     field, label, lo, hi, default = CLASSICAL_SETTINGS[family]
-    value = c2.number_input(ranged(label, lo, hi), lo, hi, default, key=P + "setting_" + family,
-                            persist_state="session")
+    value, _ = number_box(c2, label, lo, hi, default, key=P + "setting_" + family, persist_state="session")
     config = ((field, value),)
     if family == "gmm" and value > n:
         c2.caption(f"A mixture fitted to {n:,} points can use at most {n:,} components, one per point: "
                    f"it uses {n:,}, not {value:,}.")
-n_model = c1.number_input(ranged("Samples to draw from p_model", 100, 20_000), 100, 20_000, 2000, step=500, key=P + "n_model",
-                          help="How many orange dots the map shows. The accuracy and coverage below always measure "
-                               "10,000 samples of their own, so they do not change with this.", persist_state="session")
+n_model, _ = number_box(c1, "Samples to draw from p_model", 100, 20_000, 2000, step=500, key=P + "n_model",
+                        help="How many orange dots the map shows. The accuracy and coverage below always measure "
+                             "10,000 samples of their own, so they do not change with this.", persist_state="session")
 show_data = c2.toggle("Show training points", value=family == "box", key=P + "show_data_" + family,
                       persist_state="session", help="On at first for the box (its edges are set by the outermost "
                       "points), off for the others, whose shading the points would hide; each family keeps its own.")

@@ -102,11 +102,39 @@ def guarded(what: str):
     return decorate
 
 
+def _number(x) -> str:
+    """A number as a box's label or message writes it: 20,000 and 0.2, never 2e+04."""
+    if isinstance(x, float) and not (x.is_integer() and abs(x) < 1e15):
+        return f"{x:,g}"
+    return f"{int(x):,}"
+
+
 def ranged(label: str, low, high) -> str:
-    """A number box's label with its range, e.g. "Image number (0–1,999)": Streamlit keeps an out-of-range value in
-    the box, outlined, but never applies it, and says why only in a tooltip, so the label says it up front."""
-    return f"{label} ({low:,g}–{high:,g})" if isinstance(low, float) or isinstance(high, float) else \
-        f"{label} ({low:,}–{high:,})"
+    """A number box's label with its range, e.g. "Image number (0–1,999)"."""
+    return f"{label} ({_number(low)}–{_number(high)})"
+
+
+OUT_OF_RANGE = "Off while a number above is outside its range (the message under it says which)."  # a Train's help
+
+
+def number_box(container, label: str, low, high, value, *, key: str, say_range: bool = True, **kwargs):
+    """A number box whose range the page checks, not the browser. Given a min and a max, Streamlit keeps a typed
+    value outside them in the box, outlined, with its reason in a tooltip, and never sends it: the page went on
+    with the last value in range while the box showed another (and a Retrain beside it trained on that one). Here
+    every value reaches the page; one outside [low, high] gets a message under the box, and the page keeps the
+    last value that was in range (at first `value`). `say_range` puts the range in the label. Returns (the value
+    in use, whether the box's own value is in range): a page's Train button is off while it is not."""
+    typed = container.number_input(ranged(label, low, high) if say_range else label, value=value, key=key, **kwargs)
+    kept = key + "__in_range"  # the last value in range, this session's
+    if typed is not None and low <= typed <= high:
+        st.session_state[kept] = typed
+        return typed, True
+    used = st.session_state.get(kept, value)
+    if not low <= used <= high:  # kept under a range that has since changed (another file's image count)
+        used = value
+    shown = "An empty box" if typed is None else _number(typed)
+    container.error(f"{shown} is outside {_number(low)}–{_number(high)}: the page still uses {_number(used)}.")
+    return used, False
 
 
 def note(text: str) -> None:

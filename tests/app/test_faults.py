@@ -421,7 +421,7 @@ def test_latent_bad_text_as_an_idx_path_gets_a_message(latent_idx, idx_files, fi
     assert not at.error and any("no VAE for this data yet" in i.value for i in at.info)
 
 
-# ==== 5. numbers out of range, as a crafted client (not the browser's widget) could send them ====================
+# ==== 5. numbers out of range: the page hears them, says so, and keeps its last good value ===================
 
 NUMBER_INPUTS = {  # page -> (session state to open it lightly, the keys of every number input it shows)
     "pages/world_map.py": ({}, {"wm_n", "wm_seed", "wm_n_model"}),
@@ -431,15 +431,34 @@ NUMBER_INPUTS = {  # page -> (session state to open it lightly, the keys of ever
 }
 
 
+def number(x) -> str:
+    return f"{x:,g}" if isinstance(x, float) and not x.is_integer() else f"{int(x):,}"
+
+
+TRAIN_BUTTONS = {"pages/compare.py": "cmp_retrain", "pages/latent.py": "lat_train", "pages/diffusion.py": "dif_train"}
+NOT_FOR_TRAINING = {"lat_interp_a_tins", "lat_interp_b_tins", "lat_attr_image_tins", "dif_seed", "dif_race_seed",
+                    "dif_dseed"}  # boxes whose value no training uses
+
+
 @pytest.mark.parametrize("page", list(NUMBER_INPUTS))
-def test_every_number_input_refuses_a_value_out_of_its_bounds(page):
+def test_every_number_input_says_when_a_value_is_out_of_range_and_the_page_keeps_its_last_good_one(page):
     state, keys = NUMBER_INPUTS[page]
     at = open_page(page, **state)
     assert_clean(at)
     assert {n.key for n in at.number_input} == keys  # a new number input must be added here
+    train = TRAIN_BUTTONS.get(page)
     for key in sorted(keys):
         before = at.number_input(key=key).value
+        markdown_before = sorted(m.value for m in at.markdown)
         for bad in (10**12, -10**12):
             at.number_input(key=key).set_value(bad).run()
             assert_clean(at)
-            assert at.number_input(key=key).value == before, (key, bad)
+            errors = " ".join(e.value for e in at.error)
+            assert f"{bad:,} is outside" in errors and f"the page still uses {number(before)}." in errors, (key, errors)
+            assert sorted(m.value for m in at.markdown) == markdown_before, key  # drawn with the value kept
+            if train and key not in NOT_FOR_TRAINING:
+                assert at.button(key=train).disabled, (key, "a training would not use what the box shows")
+        at.number_input(key=key).set_value(before).run()
+        assert not at.error, (key, [e.value for e in at.error])
+        if train:
+            assert not at.button(key=train).disabled, key
