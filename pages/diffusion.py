@@ -485,8 +485,9 @@ elif is_world:
         if q is None:
             st.info(background.PENDING)
         else:
-            m[0].metric("Samples on land", f"{q['land']:.1%}", help="1,000 DDPM samples, seed 1.")
-            m[1].metric("DDIM (50 steps) on land", f"{q['land_ddim']:.1%}", help="1,000 DDIM samples, seed 1.")
+            m[0].metric("Samples on land", f"{q['land']:.1%}", help=f"{dui.QUALITY_N:,} DDPM samples, seed 1.")
+            m[1].metric("DDIM (50 steps) on land", f"{q['land_ddim']:.1%}",
+                        help=f"{dui.QUALITY_N:,} DDIM samples, seed 1.")
         m[3].metric("Entropy floor log A", f"{world.entropy():.3f} nats",
                     help=f"A is the land's area in the map's own units, {world.area():,.0f} square degrees of "
                          "longitude × latitude: p_data is uniform over the land, so its density is 1/A there and "
@@ -518,6 +519,8 @@ elif is_world:
                        f"et al., 2022) give ≤\u00a0{bound['fitted']:.3f}, {abs(gain):.2f} nats "
                        f"{'tighter' if gain >= 0 else 'looser'}. Each is a valid bound for the chain with those "
                        "variances; the metric above shows the fitted one.")
+        if q is not None:
+            st.caption(dui.chance_note(q["land"]))
         note(("" if q is None else dui.land_verdict(q["land"], q["land_ddim"]) + " ") + "A diffusion model has no "
              "exact likelihood; its evidence lower bound (the ELBO, summed over all T steps) gives an upper bound "
              "on the held-out NLL, which sits above the floor log A: the bound has slack in every step, and a "

@@ -17,6 +17,7 @@ The picture helpers take data and return a picture or bytes; they never train or
 from __future__ import annotations
 
 import io
+import math
 import time
 
 import numpy as np
@@ -258,14 +259,25 @@ def model_view_box(model) -> tuple[float, float, float, float]:
 
 
 # ==== measurements =============================================================================================
+QUALITY_N = 1000  # section 6's samples per sampler
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
-def world_quality(_model, key: str, n: int = 1000) -> dict:
+def world_quality(_model, key: str, n: int = QUALITY_N) -> dict:
     """Share on land of n DDPM samples and of n DDIM samples in 50 steps (seed 1)."""
     from gdl.metrics import precision_on_land
 
     steps = min(50, _model.config.timesteps)
     return {"land": precision_on_land(_model.sample(n, seed=1)),
             "land_ddim": precision_on_land(_model.sample(n, seed=1, method="ddim", steps=steps))}
+
+
+def chance_note(share: float, n: int = QUALITY_N) -> str:
+    """Why section 6's share on land differs from those of sections 3 and 4: other samples, and chance."""
+    se = math.sqrt(share * (1 - share) / n)
+    return (f"Sections 3 and 4 draw samples of their own (other counts and seeds), so their shares on land differ "
+            f"from these by a little: with {n:,} samples, chance alone moves a share of {share:.1%} by about "
+            f"±{100 * se:.1f} percentage points (one standard error).")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

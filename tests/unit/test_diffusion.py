@@ -461,6 +461,17 @@ def test_section_6s_land_note_follows_its_two_shares():
     assert land_verdict(0.5, 0.5).startswith("Only 50% of the samples land on land")
 
 
+def test_section_6_gives_the_chance_spread_of_its_share_on_land():
+    """Sections 3, 4 and 6 show shares from different samples (96%, 97.6%, 96.8% once): section 6 says how far
+    chance alone moves its share, sqrt(p (1 - p) / n)."""
+    from gdl.ui.diffusion import QUALITY_N, chance_note
+
+    assert QUALITY_N == 1000
+    assert "with 1,000 samples, chance alone moves a share of 96.8% by about ±0.6 percentage points" in chance_note(
+        0.968)
+    assert "a share of 50.0% by about ±5.0 percentage points" in chance_note(0.5, n=100)
+
+
 def test_the_guidance_note_follows_the_classifiers_readings():
     """The note said 'with w = 0 a few samples ... look like another digit' beside 100% read as 3 at every w."""
     from gdl.ui.diffusion import guidance_verdict
