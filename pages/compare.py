@@ -5,7 +5,7 @@ import streamlit as st
 from gdl import data, models, plots
 from gdl.models import DISPLAY_NAMES, NEURAL, TAXONOMY
 from gdl.ui import background, cache, compare, jobs
-from gdl.ui.widgets import OUT_OF_RANGE, in_words, note, number_box, panel_guard, through_app
+from gdl.ui.widgets import in_words, note, number_box, out_of_range_help, panel_guard, through_app
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -59,7 +59,7 @@ _show_trained(jobs.keep(st.session_state[TRAINED], runs, lambda key: compare.has
 # data: a model made while you looked at other data is shown when you come back
 b = st.columns([2, 2, 4])  # wide enough for the buttons' labels at 1024 px
 if b[0].button("🔁 Retrain", type="primary", key=P + "retrain", width="stretch", disabled=refused,
-               help=OUT_OF_RANGE if refused else None):
+               help=out_of_range_help() if refused else None):
     X_train = compare.training_data(dataset, n_train, seed)
     for family in families:
         old = runs.get((dataset, family))

@@ -8,8 +8,8 @@ from gdl.data import world
 from gdl.mapimage import png_uri
 from gdl.ui import background, jobs
 from gdl.ui import diffusion as dui
-from gdl.ui.widgets import (OUT_OF_RANGE, a_digit, guarded, natural_image, note, number_box, panel_guard, through_app,
-                             within)
+from gdl.ui.widgets import (a_digit, guarded, natural_image, note, number_box, out_of_range_help, panel_guard,
+                             through_app, within)
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -578,7 +578,7 @@ running = job is not None and not job.finished
 b = st.columns([2, 2, 4])  # wide enough for the buttons' labels at 1024 px
 refused = not (T_ok and train_seed_ok)  # Train would not train with what the boxes show
 if b[0].button("🏋️ Train", type="primary", key=P + "train", disabled=running or refused, width="stretch",
-                help=OUT_OF_RANGE.replace("above", "above (T, or the seed)") if refused else
+                help=out_of_range_help("T (section 1) or the training seed") if refused else
                 "The new model replaces the one trained here when its budget is spent; until then the page keeps the "
                 "model it has."):
     st.session_state[RUNS][dataset] = jobs.start(f"Diffusion on {dataset}",

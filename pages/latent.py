@@ -10,8 +10,8 @@ from gdl.data.idx import IDXError
 from gdl.models import DISPLAY_NAMES
 from gdl.ui import cache, jobs
 from gdl.ui import latent as ui
-from gdl.ui.widgets import (OUT_OF_RANGE, a_digit, guarded, in_words, natural_image, note, number_box, panel_guard,
-                             plain, through_app)
+from gdl.ui.widgets import (a_digit, guarded, in_words, natural_image, note, number_box, out_of_range_help,
+                             panel_guard, plain, through_app)
 
 through_app()  # a deep link to a fresh server must still go through app.py
 
@@ -146,6 +146,8 @@ def sources(family: str) -> dict:
 OPENED = P + "train_opened_for"
 if dataset == "idx" and not sources("vae"):
     st.session_state[OPENED] = data_id
+elif st.session_state.get(OPENED) != data_id:  # other data since: back on this file, with its VAE, it starts closed
+    st.session_state.pop(OPENED, None)
 with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
                  expanded=st.session_state.get(OPENED) == data_id):
     t = st.columns([1.1, 1, 1, 1.3])  # β's box wide enough for its +/- buttons at 1024 px (narrower ones hide them)
@@ -161,7 +163,7 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
     b = st.columns([1, 1.4, 3.6])  # wide enough for "✋ Cancel" at 1024 px (it read "✋ Ca…")
     refused = train_family == "vae" and not beta_ok
     if b[0].button("Train", type="primary", key=P + "train", width="stretch", disabled=refused,
-                   help=OUT_OF_RANGE if refused else None):
+                   help=out_of_range_help() if refused else None):
         old = runs.get((data_id, train_family))
         if old is not None and not old.finished:
             old.cancel.set()

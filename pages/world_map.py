@@ -9,8 +9,8 @@ from gdl.mapimage import Canvas, png_uri, signed
 from gdl.models import DISPLAY_NAMES
 from gdl.models.box import box_area, box_log_likelihood, east_edge_profile, in_box, mle_box
 from gdl.ui import cache, clickmap
-from gdl.ui.widgets import (arrived_from_another_page, guarded, note, number_box, panel_guard, plain, through_app,
-                             within)
+from gdl.ui.widgets import (arrived_from_another_page, guarded, note, number_box, panel_guard, plain,
+                             through_app, within)
 
 through_app()  # a deep link to a fresh server must still go through app.py
 

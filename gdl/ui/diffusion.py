@@ -272,12 +272,18 @@ def world_quality(_model, key: str, n: int = QUALITY_N) -> dict:
             "land_ddim": precision_on_land(_model.sample(n, seed=1, method="ddim", steps=steps))}
 
 
-def chance_note(share: float, n: int = QUALITY_N) -> str:
-    """Why section 6's share on land differs from those of sections 3 and 4: other samples, and chance."""
-    se = math.sqrt(share * (1 - share) / n)
-    return (f"Sections 3 and 4 draw samples of their own (other counts and seeds), so their shares on land differ "
-            f"from these by a little: with {n:,} samples, chance alone moves a share of {share:.1%} by about "
-            f"±{100 * se:.1f} percentage points (one standard error).")
+def chance_note(share: float, n: int = QUALITY_N, other: int = 500) -> str:
+    """Why section 6's share on land differs from those of sections 3 and 4: their samples are other draws (500 by
+    default), and some come from another sampler. Chance alone, from the binomial standard error sqrt(p(1 - p)/n)
+    (p kept at least 1/n from 0 and 1, where the formula would claim no spread at all)."""
+    p = min(max(share, 1 / n), 1 - 1 / n)
+    se = math.sqrt(p * (1 - p) / n)
+    apart = math.sqrt(p * (1 - p) * (1 / n + 1 / other))  # the spread of the difference of two such shares
+    return (f"Sections 3 and 4 draw samples of their own ({other:,} by default, with other seeds, and DDIM's with "
+            f"another sampler), so their shares on land differ from these. Chance alone moves a share of "
+            f"{share:.1%} from {n:,} samples by about ±{100 * se:.1f} percentage points (one standard error), and "
+            f"two shares, one from {n:,} samples and one from {other:,}, typically lie about {100 * apart:.1f} "
+            "points apart.")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -102,7 +102,7 @@ def guarded(what: str):
     return decorate
 
 
-def _number(x) -> str:
+def number_text(x) -> str:
     """A number as a box's label or message writes it: 20,000 and 0.2, never 2e+04."""
     if isinstance(x, float) and not (x.is_integer() and abs(x) < 1e15):
         return f"{x:,g}"
@@ -111,10 +111,12 @@ def _number(x) -> str:
 
 def ranged(label: str, low, high) -> str:
     """A number box's label with its range, e.g. "Image number (0–1,999)"."""
-    return f"{label} ({_number(low)}–{_number(high)})"
+    return f"{label} ({number_text(low)}–{number_text(high)})"
 
 
-OUT_OF_RANGE = "Off while a number above is outside its range (the message under it says which)."  # a Train's help
+def out_of_range_help(which: str = "a number above") -> str:
+    """A Train button's help while `number_box` refuses a number that the training would use."""
+    return f"Off while {which} is outside its range (the message under it says which)."
 
 
 def number_box(container, label: str, low, high, value, *, key: str, say_range: bool = True, **kwargs):
@@ -123,17 +125,30 @@ def number_box(container, label: str, low, high, value, *, key: str, say_range: 
     with the last value in range while the box showed another (and a Retrain beside it trained on that one). Here
     every value reaches the page; one outside [low, high] gets a message under the box, and the page keeps the
     last value that was in range (at first `value`). `say_range` puts the range in the label. Returns (the value
-    in use, whether the box's own value is in range): a page's Train button is off while it is not."""
+    in use, whether the box's own value is in range): a page's Train button is off while it is not.
+
+    - A range that follows the data (the image numbers of another IDX file) and has changed puts a value left
+      outside it back to `value` without a word, as Streamlit does with its own bounds: nobody typed it.
+    - A disabled box's value is not used: it gets no message, and counts as in range."""
+    if not low <= value <= high:
+        raise ValueError(f"number box {key!r}: its default {value} is outside {low}–{high}")
+    ranges, kept = key + "__range", key + "__in_range"  # this session's: the range last drawn, the last good value
+    if st.session_state.get(ranges, (low, high)) != (low, high):
+        st.session_state.pop(kept, None)
+        held = st.session_state.get(key)
+        if held is not None and not low <= held <= high:
+            st.session_state[key] = value
+    st.session_state[ranges] = (low, high)
     typed = container.number_input(ranged(label, low, high) if say_range else label, value=value, key=key, **kwargs)
-    kept = key + "__in_range"  # the last value in range, this session's
     if typed is not None and low <= typed <= high:
         st.session_state[kept] = typed
         return typed, True
     used = st.session_state.get(kept, value)
-    if not low <= used <= high:  # kept under a range that has since changed (another file's image count)
-        used = value
-    shown = "An empty box" if typed is None else _number(typed)
-    container.error(f"{shown} is outside {_number(low)}–{_number(high)}: the page still uses {_number(used)}.")
+    if kwargs.get("disabled"):
+        return used, True
+    shown = "An empty box" if typed is None else number_text(typed)
+    container.error(f"{shown} is outside {number_text(low)}–{number_text(high)}: the page still uses "
+                    f"{number_text(used)}.")
     return used, False
 
 

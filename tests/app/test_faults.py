@@ -26,6 +26,7 @@ import gdl.ui.compare
 import gdl.ui.diffusion
 import gdl.ui.latent
 from gdl.data.idx import save_idx
+from gdl.ui.widgets import number_text
 from tests.app.conftest import open_page, settled
 
 torch.set_num_threads(1)  # the pages run in this process; one thread is faster on a shared machine
@@ -423,42 +424,45 @@ def test_latent_bad_text_as_an_idx_path_gets_a_message(latent_idx, idx_files, fi
 
 # ==== 5. numbers out of range: the page hears them, says so, and keeps its last good value ===================
 
-NUMBER_INPUTS = {  # page -> (session state to open it lightly, the keys of every number input it shows)
-    "pages/world_map.py": ({}, {"wm_n", "wm_seed", "wm_n_model"}),
-    "pages/compare.py": ({"cmp_families": ["gan"]}, {"cmp_seed", "cmp_n"}),
-    "pages/latent.py": ({}, {"lat_train_beta", "lat_interp_a_tins", "lat_interp_b_tins", "lat_attr_image_tins"}),
-    "pages/diffusion.py": (SMALL_DIFFUSION, {"dif_T", "dif_seed", "dif_race_seed", "dif_dseed", "dif_train_seed"}),
+NUMBER_INPUTS = {  # case -> (page, session state to open it lightly, the keys of every number input it shows)
+    "world map": ("pages/world_map.py", {}, {"wm_n", "wm_seed", "wm_n_model"}),
+    "world map, KDE": ("pages/world_map.py", {"wm_family": "kde"}, {"wm_n", "wm_seed", "wm_n_model",
+                                                                     "wm_setting_kde"}),
+    "compare": ("pages/compare.py", {"cmp_families": ["gan"]}, {"cmp_seed", "cmp_n"}),
+    "latent": ("pages/latent.py", {}, {"lat_train_beta", "lat_interp_a_tins", "lat_interp_b_tins",
+                                       "lat_attr_image_tins"}),
+    "diffusion": ("pages/diffusion.py", SMALL_DIFFUSION, {"dif_T", "dif_seed", "dif_race_seed", "dif_dseed",
+                                                         "dif_train_seed"}),
 }
-
-
-def number(x) -> str:
-    return f"{x:,g}" if isinstance(x, float) and not x.is_integer() else f"{int(x):,}"
-
-
 TRAIN_BUTTONS = {"pages/compare.py": "cmp_retrain", "pages/latent.py": "lat_train", "pages/diffusion.py": "dif_train"}
 NOT_FOR_TRAINING = {"lat_interp_a_tins", "lat_interp_b_tins", "lat_attr_image_tins", "dif_seed", "dif_race_seed",
                     "dif_dseed"}  # boxes whose value no training uses
 
 
-@pytest.mark.parametrize("page", list(NUMBER_INPUTS))
-def test_every_number_input_says_when_a_value_is_out_of_range_and_the_page_keeps_its_last_good_one(page):
-    state, keys = NUMBER_INPUTS[page]
+@pytest.mark.parametrize("case", list(NUMBER_INPUTS))
+def test_every_number_input_says_when_a_value_is_out_of_range_and_the_page_keeps_its_last_good_one(case):
+    page, state, keys = NUMBER_INPUTS[case]
     at = open_page(page, **state)
     assert_clean(at)
     assert {n.key for n in at.number_input} == keys  # a new number input must be added here
     train = TRAIN_BUTTONS.get(page)
     for key in sorted(keys):
-        before = at.number_input(key=key).value
+        default = at.number_input(key=key).value
+        good = default - 1 if default >= 1 else default + 1  # in range, and not the default: the page must keep it
+        at.number_input(key=key).set_value(good).run()
+        assert_clean(at)
+        assert not at.error, (key, [e.value for e in at.error])
         markdown_before = sorted(m.value for m in at.markdown)
         for bad in (10**12, -10**12):
             at.number_input(key=key).set_value(bad).run()
             assert_clean(at)
             errors = " ".join(e.value for e in at.error)
-            assert f"{bad:,} is outside" in errors and f"the page still uses {number(before)}." in errors, (key, errors)
+            assert f"{bad:,} is outside" in errors and f"the page still uses {number_text(good)}." in errors, (
+                key, errors)
             assert sorted(m.value for m in at.markdown) == markdown_before, key  # drawn with the value kept
-            if train and key not in NOT_FOR_TRAINING:
-                assert at.button(key=train).disabled, (key, "a training would not use what the box shows")
-        at.number_input(key=key).set_value(before).run()
+            if train:  # off exactly when the training would use the box
+                assert at.button(key=train).disabled == (key not in NOT_FOR_TRAINING), key
+        at.number_input(key=key).set_value(default).run()
         assert not at.error, (key, [e.value for e in at.error])
         if train:
             assert not at.button(key=train).disabled, key

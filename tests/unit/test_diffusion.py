@@ -463,13 +463,15 @@ def test_section_6s_land_note_follows_its_two_shares():
 
 def test_section_6_gives_the_chance_spread_of_its_share_on_land():
     """Sections 3, 4 and 6 show shares from different samples (96%, 97.6%, 96.8% once): section 6 says how far
-    chance alone moves its share, sqrt(p (1 - p) / n)."""
+    chance alone moves its share, sqrt(p (1 - p) / n), and two shares from 1,000 and 500 samples apart."""
     from gdl.ui.diffusion import QUALITY_N, chance_note
 
     assert QUALITY_N == 1000
-    assert "with 1,000 samples, chance alone moves a share of 96.8% by about ±0.6 percentage points" in chance_note(
-        0.968)
-    assert "a share of 50.0% by about ±5.0 percentage points" in chance_note(0.5, n=100)
+    note = chance_note(0.968)
+    assert "moves a share of 96.8% from 1,000 samples by about ±0.6 percentage points" in note
+    assert "one from 1,000 samples and one from 500, typically lie about 1.0 points apart" in note  # 0.0096
+    assert "a share of 50.0% from 100 samples by about ±5.0 percentage points" in chance_note(0.5, n=100)
+    assert "±0.0" not in chance_note(1.0) and "by about ±0.1 percentage points" in chance_note(1.0)  # p = 0.999
 
 
 def test_the_guidance_note_follows_the_classifiers_readings():
