@@ -449,7 +449,7 @@ def test_every_number_input_says_when_a_value_is_out_of_range_and_the_page_keeps
     for key in sorted(keys):
         default = at.number_input(key=key).value
         good = default - 1 if default >= 1 else default + 1  # in range, and not the default: the page must keep it
-        at.number_input(key=key).set_value(good).run()
+        settled(at.number_input(key=key).set_value(good).run())  # a panel it recomputes in the background: done
         assert_clean(at)
         assert not at.error, (key, [e.value for e in at.error])
         markdown_before = sorted(m.value for m in at.markdown)
