@@ -38,7 +38,7 @@ device = c[2].selectbox("Device", devices, key=P + "device", help="Only the devi
                         persist_state="session")
 n_train, n_ok = number_box(c[3], "Training points", 500, 20_000, 10_000, step=500, key=P + "n",
                            disabled=data.is_image(dataset), persist_state="session")
-refused = not seed_ok or not (n_ok or data.is_image(dataset))  # Retrain would not train what the boxes show
+refused = not (seed_ok and n_ok)  # Retrain would not train what the boxes show (a disabled box is ok)
 
 # ---- training here ---------------------------------------------------------------------------------------
 RUNS = P + "runs"  # (dataset, family) -> Job, this session's own trainings

@@ -161,7 +161,7 @@ with st.expander("🔁 Train a model here (retrain, or train on your IDX file)",
                                help="1 trains on the ELBO itself; more pushes the codes harder towards the prior "
                                     "(a β-VAE).")
     b = st.columns([1, 1.4, 3.6])  # wide enough for "✋ Cancel" at 1024 px (it read "✋ Ca…")
-    refused = train_family == "vae" and not beta_ok
+    refused = not beta_ok  # an autoencoder's disabled β box is always ok
     if b[0].button("Train", type="primary", key=P + "train", width="stretch", disabled=refused,
                    help=out_of_range_help() if refused else None):
         old = runs.get((data_id, train_family))
