@@ -146,6 +146,7 @@ def line_chart(x, series: dict[str, np.ndarray], xlabel: str, ylabel: str, width
         mx = float(to_x(marker[0]))
         draw.line([(mx, py0), (mx, py1)], fill=rgb(plots.MODEL_COLOR), width=2)
         below_band_label = z(17) if band is not None else 0  # the band's label sits on the top line
-        draw_text(draw, (mx - 4, py0 + 3 + below_band_label), marker[1], fill=rgb(plots.MODEL_COLOR), font=label_font,
-                  anchor="ra")
+        fits_left = mx - 4 - text_width(marker[1]) >= px0 + 2  # else to the right, not over the y ticks
+        draw_text(draw, (mx - 4 if fits_left else mx + 4, py0 + 3 + below_band_label), marker[1],
+                  fill=rgb(plots.MODEL_COLOR), font=label_font, anchor="ra" if fits_left else "la")
     return img

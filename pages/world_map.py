@@ -9,7 +9,7 @@ from gdl.mapimage import Canvas, png_uri, signed
 from gdl.models import DISPLAY_NAMES
 from gdl.models.box import box_area, box_log_likelihood, east_edge_profile, in_box, mle_box
 from gdl.ui import cache, clickmap
-from gdl.ui.widgets import (arrived_from_another_page, guarded, note, number_box, panel_guard, plain,
+from gdl.ui.widgets import (arrived_from_another_page, guarded, in_words, note, number_box, panel_guard, plain,
                              through_app, within)
 
 through_app()  # a deep link to a fresh server must still go through app.py
@@ -21,6 +21,7 @@ CLASSICAL_SETTINGS = {  # family -> (config field, label, min, max, default) for
     "kde": ("bandwidth", "kernel width h, in degrees", 0.2, 20.0, 2.0),
     "histogram": ("bins", "bins per axis", 5, 200, 60),
 }
+FEW = 200  # below this many points, chance clumps hide that p_data spreads them evenly
 SMOOTHER = {"gmm": ("fewer components", -1), "kde": ("a wider kernel", +1), "histogram": ("fewer bins", -1)}
 
 
@@ -93,8 +94,11 @@ def _model_map(family: str, n: int, seed: int, config: tuple, n_model: int, show
 
 with panel_guard("The sample map"):
     st.image(_data_map(n, seed), width="stretch", alt="p_data sample map")
-    note(f"All {n:,} points fall on land (sand), none at sea (blue), and they spread evenly: the density of "
-         "p_data is the same everywhere on land, 1/A, where A is the land area.")
+    note(f"All {n:,} points fall on land (sand), none at sea (blue), " + (
+        "and they spread evenly: " if n >= FEW else
+        f"but {n:,} are too few to show how they spread: chance leaves gaps and clumps. With more points (try "
+        "2,000) they fill the land evenly, because ") +
+        "the density of p_data is the same everywhere on land, 1/A, where A is the land area.")
     st.caption(f"A = {world.area():,.0f} square degrees of land, so p_data(x) = 1/A = {1 / world.area():.3g} "
                f"per square degree on land and 0 at sea. Its entropy, log A = {world.entropy():.3f} nats, is the "
                "lowest held-out negative log-likelihood any model can reach on average.")
@@ -212,11 +216,12 @@ with panel_guard("The measurements"):
                 else:
                     cfg = ()
                 s = cache.classical_score(name, n, seed, cfg)
-                rows.append({"family": DISPLAY_NAMES[name], "accuracy": s["precision"], "coverage": s["coverage"],
+                rows.append({"family": DISPLAY_NAMES[name], "accuracy": 100 * s["precision"],
+                             "coverage": 100 * s["coverage"],
                              "held-out NLL": nats(s["nll"]), "gap to floor": nats(s["gap"])})  # as the metrics
         st.dataframe(rows, hide_index=True, column_config={
-            "accuracy": st.column_config.NumberColumn(format="percent"),
-            "coverage": st.column_config.NumberColumn(format="percent")})
+            "accuracy": st.column_config.NumberColumn(format="%.1f%%"),  # one decimal, as the metrics above
+            "coverage": st.column_config.NumberColumn(format="%.1f%%")})
         st.caption(f"Each family fitted to the same {n:,} points"
                    + (f": the {DISPLAY_NAMES[family] if family == 'gmm' else DISPLAY_NAMES[family].lower()} with "
                       "your setting above, the others with a setting at their "
@@ -370,6 +375,18 @@ def _outward(theta) -> np.ndarray:
                      np.ceil(theta[3] * 2) / 2])
 
 
+def no_east_edge_helps(X: np.ndarray, theta) -> str:
+    """Why the east edge's profile is 0 throughout: which points lie beyond which of the other three edges."""
+    west, south, _, north = theta
+    beyond = {"west": X[:, 0] < west, "south": X[:, 1] < south, "north": X[:, 1] > north}
+    count = int(np.logical_or.reduce(list(beyond.values())).sum())
+    sides = [side for side, out in beyond.items() if out.any()]
+    return (f"No curve: {count:,} {'point lies' if count == 1 else 'points lie'} beyond the {in_words(sides)} "
+            f"edge{'s' if len(sides) > 1 else ''} of your box, and moving the east edge cannot bring "
+            f"{'it' if count == 1 else 'them'} in, so the likelihood is 0 wherever θ3 goes. Move "
+            f"{'that edge' if len(sides) == 1 else 'those edges'}, or snap to the MLE box.")
+
+
 if st.session_state.get(P + "theta_for") != (n, seed, k_explore):  # new data: start the sliders at its MLE
     st.session_state[P + "theta_for"] = (n, seed, k_explore)
     _snap_to(_outward(mle))
@@ -413,14 +430,18 @@ def _explorer_view() -> None:
     # The profile of the likelihood along θ3, the others held: a function of the parameter, peaking at the MLE.
     east, profile = east_edge_profile(theta, X)
     zero = east[~np.isfinite(profile)]
+    everywhere = zero.size == east.size  # a point beyond another edge: no east edge brings it in
     shown = (min(east[0], 179.0), 180.0)  # the chart's stretch of east edges
     profile_chart = line_chart(east, {"log L": np.where(np.isfinite(profile), profile, np.nan)},
                                "east edge (longitude)", "log L", width=440, height=360,
-                               band=(zero.min(), zero.max(), "L = 0") if zero.size else None,
+                               band=(zero.min(), zero.max(), "L = 0 at every east edge" if everywhere else "L = 0")
+                               if zero.size else None,
                                marker=(theta[2], "your east edge"), xlim=shown, text_scale=TEXT)
     right.markdown("**log L as the east edge moves, the rest held**" + (
         "" if theta[2] >= shown[0] else f" (yours, {theta[2]:g}°, is off to the left)"))
     right.image(png_uri(profile_chart), width="stretch", alt="likelihood profile")
+    if everywhere:
+        right.caption(no_east_edge_helps(X, theta))
     if ll == -np.inf:
         st.warning("At least one point lies outside your box, where p_model is 0, so the likelihood of the whole "
                    "sample is 0 and the log-likelihood is −∞, however good the box is elsewhere.")

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from gdl.ui import cache
 from tests.app.conftest import open_page, script
 
 PAGE = script("pages/world_map.py")
@@ -26,10 +27,15 @@ def test_page_runs_and_reports_the_box_overfitting(at):
 
 
 def test_changing_n_changes_the_points_counted(at):
+    def sample_note():
+        return next(i.value for i in at.info if i.value.startswith("All "))
+
     assert _metric(at, "Points outside") == "0 of 25"
+    assert "1,000 points fall on land (sand), none at sea (blue), and they spread evenly" in sample_note()
     at.number_input(key="wm_n").set_value(12).run()
     assert not at.exception
     assert _metric(at, "Points outside") == "0 of 12"
+    assert "but 12 are too few to show how they spread" in sample_note()  # no 'spread evenly' of 12 points
     assert any(m.value.startswith("**n = 2** of 12 points") for m in at.markdown)
 
 
@@ -43,6 +49,22 @@ def test_moving_a_theta_slider_inward_drops_the_log_likelihood_to_minus_infinity
     assert _metric(at, "Points outside") != "0 of 25"
     assert before != "−∞"
     assert not any("rounded outward to the sliders' 0.5° steps" in c.value for c in at.caption)
+
+
+def test_an_east_edge_chart_that_is_zero_throughout_says_which_other_edge_loses_points(at):
+    def why():
+        return [c.value for c in at.caption if c.value.startswith("No curve")]
+
+    at.slider(key="wm_theta3").set_value(0.0).run()  # points lost to the east: the chart still has its curve
+    assert not why()
+    at.slider(key="wm_theta3").set_value(180.0)
+    at.slider(key="wm_theta1").set_value(0.0).run()  # points lost to the west: no east edge brings them in
+    n, seed, k = at.session_state["wm_theta_for"]  # the explorer's points: the first k of the page's n
+    lost = int((cache.world_sample(n, seed)[:k, 0] < 0).sum())
+    assert lost > 1
+    assert why() == [f"No curve: {lost:,} points lie beyond the west edge of your box, and moving the east edge "
+                     "cannot bring them in, so the likelihood is 0 wherever θ3 goes. Move that edge, or snap to the "
+                     "MLE box."]
 
 
 def test_an_inverted_box_gets_a_message_not_a_crash(at):
@@ -138,6 +160,11 @@ def test_the_comparison_table_measures_the_chosen_family_with_the_chosen_setting
     rows = {r["family"]: r for r in at.dataframe[0].value.to_dict("records")}
     assert float(rows["Kernel density"]["held-out NLL"].replace(",", "")) == pytest.approx(above, abs=1e-3)
     assert rows["Uniform box"]["held-out NLL"] == "+∞"  # written as the metrics write it (the box misses points)
+    # percentages, shown with one decimal as the metrics above show them
+    assert f"{rows['Kernel density']['accuracy']:.1f}%" == _metric(at, "Accuracy")
+    assert f"{rows['Kernel density']['coverage']:.1f}%" == _metric(at, "Coverage")
+    config = at.dataframe[0].proto.columns
+    assert config.count('"%.1f%%"') == 2, config
     assert any("with your setting" in c.value for c in at.caption)
 
 

@@ -50,6 +50,20 @@ def test_band_and_marker_are_drawn_where_their_x_values_are():
     assert not np.all(np.abs(plain - np.array(rgb(plots.MODEL_COLOR))) < 40, axis=2).any()
 
 
+@pytest.mark.parametrize("at, side", [(0.3, "right"), (5, "left"), (9.8, "left")])
+def test_a_markers_label_sits_beside_its_line_inside_the_plot_never_over_the_y_ticks(at, side):
+    # columns 64..546 hold x in [0, 10], as above; the label's orange letters are found apart from the line
+    x = np.linspace(0, 10, 50)
+    marked = np.asarray(line_chart(x, {"y": x}, "x", "y", marker=(at, "your east edge"))).astype(int)
+    orange = np.all(np.abs(marked - np.array(rgb(plots.MODEL_COLOR))) < 40, axis=2)
+    line = 64 + at / 10 * (546 - 64)
+    columns = np.flatnonzero(orange.any(axis=0))
+    letters = columns[np.abs(columns - line) > 2]
+    assert letters.size > 20  # the label is drawn
+    assert letters.min() > 64 and letters.max() < 546  # inside the plot's frame
+    assert (letters > line).all() if side == "right" else (letters < line).all()
+
+
 @pytest.mark.parametrize("low, high", [(-270.3, -268.1), (179.5, 181.0), (0.001, 0.0052), (13_964_000, 13_966_000),
                                        (0, 46_919), (-1e-6, 3e-6)])
 def test_tick_labels_never_repeat_and_read_as_their_values(low, high):
